@@ -29,6 +29,11 @@ export interface Container {
   workingDir?: string;
   volumeMounts: VolumeMount[];
   securityContext?: SecurityContext;
+  // Informational in Kubernetes (no hostPort support yet): validated entries kept verbatim.
+  ports?: unknown[];
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never'; // accepted, meaningless for path images
+  terminationMessagePath?: string; // set by the parser: default '/dev/termination-log'
+  terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError'; // set by the parser: default 'File'
   // Kept verbatim for issue 3 (probes, lifecycle, restartPolicy of sidecars);
   // validation of these belongs to the lifecycle work.
   restartPolicy?: 'Always';
@@ -86,6 +91,7 @@ export interface PodSpec {
   hostname?: string;
   subdomain?: string;
   securityContext?: SecurityContext;
+  dnsPolicy?: 'ClusterFirst' | 'Default'; // set by the parser: default 'ClusterFirst'
 }
 
 export interface Pod {
