@@ -1,0 +1,35 @@
+# podrun build entry points. Keep targets small and documented; add new ones
+# in the section they belong to.
+
+.PHONY: all deps build fixtures
+
+all: build
+
+# --- Node dependencies and compilation ---
+
+# npm writes node_modules/.package-lock.json on every install, so its age tells
+# whether node_modules is older than package-lock.json.
+deps: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci
+	touch $@
+
+build: deps
+	npx tsc -p tsconfig.json
+
+# --- Test fixtures (fixtures/build/ is git-ignored) ---
+
+FIXTURES_BUILD := fixtures/build
+BUSYBOX_ROOTFS := $(FIXTURES_BUILD)/busybox-rootfs
+
+fixtures: $(BUSYBOX_ROOTFS)/bin/busybox $(BUSYBOX_ROOTFS).tar
+
+# Built only when missing: no prerequisites, and the tarball depends on the
+# tree order-only, so a touched file in the tree does not trigger a rebuild.
+$(BUSYBOX_ROOTFS)/bin/busybox:
+	sh fixtures/make-busybox-rootfs.sh $(BUSYBOX_ROOTFS)
+
+$(BUSYBOX_ROOTFS).tar: | $(BUSYBOX_ROOTFS)/bin/busybox
+	tar --numeric-owner -C $(BUSYBOX_ROOTFS) -cf $@.tmp .
+	mv $@.tmp $@
