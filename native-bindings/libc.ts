@@ -1,0 +1,273 @@
+// koffi declarations of every libc call podrun makes. Nothing above this layer declares
+// FFI functions; each wrapper checks the return value and throws SyscallError with the
+// call, the errno name and the path involved, so callers never look at raw errno.
+import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
+
+const require = createRequire(import.meta.url);
+// koffi is CommonJS; loading it costs ~25 ms, so this module is imported only by the
+// verbs that touch the kernel.
+const koffi = require('koffi') as typeof import('koffi');
+
+const libc = koffi.load('libc.so.6');
+
+const errnoNames = new Map<number, string>();
+for (const [name, num] of Object.entries(osConstants.errno)) errnoNames.set(num as number, name);
+
+export function errnoName(errno: number): string {
+  return errnoNames.get(errno) ?? `errno ${errno}`;
+}
+
+/** A failed system call: which call, its errno name, and the path or object involved. */
+export class SyscallError extends Error {
+  readonly call: string;
+  readonly errno: number;
+  readonly code: string;
+  readonly path?: string;
+  constructor(call: string, errno: number, path?: string, detail?: string) {
+    const code = errnoName(errno);
+    super(`${call}${path ? ` ${path}` : ''}${detail ? ` (${detail})` : ''}: ${code}`);
+    this.name = 'SyscallError';
+    this.call = call;
+    this.errno = errno;
+    this.code = code;
+    this.path = path;
+  }
+}
+
+function check(ret: number | bigint, call: string, path?: string, detail?: string): number {
+  const n = Number(ret);
+  if (n < 0) throw new SyscallError(call, koffi.errno(), path, detail);
+  return n;
+}
+
+const c = {
+  unshare: libc.func('int unshare(int flags)'),
+  setns: libc.func('int setns(int fd, int nstype)'),
+  mount: libc.func(
+    'int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)',
+  ),
+  umount2: libc.func('int umount2(const char *target, int flags)'),
+  syscall3p: libc.func('long syscall(long number, const char *a, const char *b)'),
+  syscall2i: libc.func('long syscall(long number, int a, unsigned int b)'),
+  syscall4i: libc.func('long syscall(long number, int a, int b, void *c, unsigned int d)'),
+  sethostname: libc.func('int sethostname(const char *name, size_t len)'),
+  prctl: libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+  execve: libc.func('int execve(const char *path, const char **argv, const char **envp)'),
+  fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
+  kill: libc.func('int kill(int pid, int sig)'),
+  ioctlBuf: libc.func('int ioctl(int fd, unsigned long req, _Inout_ uint8_t *arg)'),
+  socket: libc.func('int socket(int domain, int type, int protocol)'),
+  close: libc.func('int close(int fd)'),
+  mknod: libc.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
+  chdir: libc.func('int chdir(const char *path)'),
+  setgroups: libc.func('int setgroups(size_t size, const uint32_t *list)'),
+  setresgid: libc.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
+  setresuid: libc.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
+  flock: libc.func('int flock(int fd, int op)'),
+  gettid: libc.func('int gettid()'),
+  umask: libc.func('uint32_t umask(uint32_t mask)'),
+};
+
+// Syscall numbers for calls glibc has no wrapper for.
+const SYS: Record<string, { pivot_root: number; pidfd_open: number; pidfd_send_signal: number }> = {
+  x64: { pivot_root: 155, pidfd_open: 434, pidfd_send_signal: 424 },
+  arm64: { pivot_root: 41, pidfd_open: 434, pidfd_send_signal: 424 },
+};
+const sys = SYS[process.arch];
+
+export const CLONE = {
+  FS: 0x200,
+  NEWNS: 0x20000,
+  NEWCGROUP: 0x02000000,
+  NEWUTS: 0x04000000,
+  NEWIPC: 0x08000000,
+  NEWPID: 0x20000000,
+  NEWNET: 0x40000000,
+} as const;
+
+export const MS = {
+  RDONLY: 1,
+  NOSUID: 2,
+  NODEV: 4,
+  NOEXEC: 8,
+  REMOUNT: 32,
+  BIND: 4096,
+  MOVE: 8192,
+  REC: 16384,
+  PRIVATE: 1 << 18,
+  SLAVE: 1 << 19,
+  SHARED: 1 << 20,
+} as const;
+
+export const MNT_DETACH = 2;
+export const PR_SET_PDEATHSIG = 1;
+export const PR_SET_NAME = 15;
+export const PR_SET_CHILD_SUBREAPER = 36;
+export const F_SETFD = 2;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+
+export function unshare(flags: number): void {
+  check(c.unshare(flags), 'unshare', undefined, `0x${flags.toString(16)}`);
+}
+
+export function setns(fd: number, nstype: number, path?: string): void {
+  check(c.setns(fd, nstype), 'setns', path);
+}
+
+export function mount(
+  source: string | null,
+  target: string,
+  fstype: string | null,
+  flags: number,
+  data: string | null = null,
+): void {
+  check(c.mount(source, target, fstype, flags, data), 'mount', target, source ?? fstype ?? undefined);
+}
+
+/** Unmounts; returns false when there was nothing mounted (EINVAL) or no such path (ENOENT). */
+export function umount2(target: string, flags: number): boolean {
+  if (c.umount2(target, flags) === 0) return true;
+  const e = koffi.errno();
+  const name = errnoName(e);
+  if (name === 'EINVAL' || name === 'ENOENT') return false;
+  throw new SyscallError('umount2', e, target);
+}
+
+export function pivotRoot(newRoot: string, putOld: string): void {
+  check(c.syscall3p(sys.pivot_root, newRoot, putOld), 'pivot_root', newRoot);
+}
+
+export function sethostname(name: string): void {
+  check(c.sethostname(name, Buffer.byteLength(name)), 'sethostname', undefined, name);
+}
+
+export function prctl(option: number, arg: number): void {
+  check(c.prctl(option, arg, 0, 0, 0), 'prctl', undefined, String(option));
+}
+
+export function setProcessName(name: string): void {
+  // PR_SET_NAME takes a char*; pass the pointer by encoding through the string variant.
+  const f = prctlStr ?? (prctlStr = libc.func('int prctl(int option, const char *name, unsigned long a3, unsigned long a4, unsigned long a5)'));
+  f(PR_SET_NAME, name.slice(0, 15), 0, 0, 0);
+}
+let prctlStr: ((...a: unknown[]) => number) | undefined;
+
+/** Replaces the process image; returns only by throwing. */
+export function execve(path: string, argv: string[], env: string[]): never {
+  c.execve(path, [...argv, null], [...env, null]);
+  throw new SyscallError('execve', koffi.errno(), path);
+}
+
+/** Clears FD_CLOEXEC (Node sets it on 0-2; an FFI execve would start with no stdio). */
+export function clearCloexec(fd: number): void {
+  check(c.fcntl(fd, F_SETFD, 0), 'fcntl', undefined, `fd ${fd}`);
+}
+
+export function setCloexec(fd: number): void {
+  check(c.fcntl(fd, F_SETFD, 1), 'fcntl', undefined, `fd ${fd}`);
+}
+
+/** kill(2); returns false for ESRCH (no such process). */
+export function kill(pid: number, sig: number): boolean {
+  if (c.kill(pid, sig) === 0) return true;
+  const e = koffi.errno();
+  if (errnoName(e) === 'ESRCH') return false;
+  throw new SyscallError('kill', e, undefined, `pid ${pid}`);
+}
+
+export function pidfdOpen(pid: number): number {
+  return check(c.syscall2i(sys.pidfd_open, pid, 0), 'pidfd_open', undefined, `pid ${pid}`);
+}
+
+/** pidfd_send_signal(2); returns false for ESRCH (the process has exited). */
+export function pidfdSendSignal(pidfd: number, sig: number): boolean {
+  if (Number(c.syscall4i(sys.pidfd_send_signal, pidfd, sig, null, 0)) === 0) return true;
+  const e = koffi.errno();
+  if (errnoName(e) === 'ESRCH') return false;
+  throw new SyscallError('pidfd_send_signal', e);
+}
+
+// PIDFD_GET_INFO = _IOWR(0xFF, 11, struct pidfd_info) with the 64-byte VER0 struct.
+const PIDFD_INFO_SIZE = 64;
+const PIDFD_GET_INFO = ((3 << 30) | (PIDFD_INFO_SIZE << 16) | (0xff << 8) | 11) >>> 0;
+const PIDFD_INFO_EXIT = 0x8;
+
+/**
+ * The wait status of an exited process behind a pidfd, even when another process reaped it
+ * (kernel 6.15+). Undefined while it runs, or when the kernel cannot say.
+ */
+export function pidfdExitStatus(pidfd: number): number | undefined {
+  const buf = Buffer.alloc(PIDFD_INFO_SIZE);
+  buf.writeBigUInt64LE(BigInt(PIDFD_INFO_EXIT), 0);
+  if (c.ioctlBuf(pidfd, PIDFD_GET_INFO, buf) !== 0) return undefined;
+  const mask = buf.readBigUInt64LE(0);
+  if ((mask & BigInt(PIDFD_INFO_EXIT)) === 0n) return undefined;
+  return buf.readInt32LE(8 + 8 + 4 * 11);
+}
+
+export function closeFd(fd: number): void {
+  c.close(fd);
+}
+
+const AF_INET = 2;
+const SOCK_DGRAM = 2;
+const SOCK_CLOEXEC = 0o2000000;
+const SIOCGIFFLAGS = 0x8913;
+const SIOCSIFFLAGS = 0x8914;
+const IFF_UP = 0x1;
+
+/** Brings an interface of the calling thread's network namespace up (ioctl on an inet socket). */
+export function linkUp(ifname: string): void {
+  const fd = check(c.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), 'socket', undefined, ifname);
+  try {
+    const ifr = Buffer.alloc(40);
+    ifr.write(ifname, 0, 15, 'utf8');
+    check(c.ioctlBuf(fd, SIOCGIFFLAGS, ifr), 'ioctl(SIOCGIFFLAGS)', ifname);
+    ifr.writeUInt16LE(ifr.readUInt16LE(16) | IFF_UP, 16);
+    check(c.ioctlBuf(fd, SIOCSIFFLAGS, ifr), 'ioctl(SIOCSIFFLAGS)', ifname);
+  } finally {
+    c.close(fd);
+  }
+}
+
+export function mknod(path: string, mode: number, major: number, minor: number): void {
+  // glibc's makedev encoding for dev_t.
+  const dev =
+    ((BigInt(major) & 0xfffn) << 8n) |
+    ((BigInt(major) & ~0xfffn) << 32n) |
+    (BigInt(minor) & 0xffn) |
+    ((BigInt(minor) & ~0xffn) << 12n);
+  check(c.mknod(path, mode, dev), 'mknod', path);
+}
+
+export function chdir(path: string): void {
+  check(c.chdir(path), 'chdir', path);
+}
+
+export function setUser(uid: number, gid: number, groups: number[]): void {
+  check(c.setgroups(groups.length, groups.length ? groups : null), 'setgroups', undefined, `gid ${gid}`);
+  check(c.setresgid(gid, gid, gid), 'setresgid', undefined, `gid ${gid}`);
+  check(c.setresuid(uid, uid, uid), 'setresuid', undefined, `uid ${uid}`);
+}
+
+/** Non-blocking exclusive flock; false when another process holds it. */
+export function tryLockExclusive(fd: number, path: string): boolean {
+  if (c.flock(fd, LOCK_EX | LOCK_NB) === 0) return true;
+  const e = koffi.errno();
+  if (errnoName(e) === 'EWOULDBLOCK' || errnoName(e) === 'EAGAIN') return false;
+  throw new SyscallError('flock', e, path);
+}
+
+export function lockExclusive(fd: number, path: string): void {
+  check(c.flock(fd, LOCK_EX), 'flock', path);
+}
+
+export function gettid(): number {
+  return c.gettid();
+}
+
+export function umask(mask: number): number {
+  return c.umask(mask);
+}

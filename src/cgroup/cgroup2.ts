@@ -1,0 +1,123 @@
+// cgroup v2 driven through its files. Works on pure v2 hosts (/sys/fs/cgroup) and on
+// hybrid ones (/sys/fs/cgroup/unified, no controllers: tracking, kill and freeze only).
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readMountInfo } from '../kernel/mountinfo.js';
+
+let mountCache: string | undefined;
+
+/** The cgroup2 mount point, found in mountinfo. */
+export function cgroup2Mount(): string {
+  if (mountCache) return mountCache;
+  const m = readMountInfo().find((e) => e.fsType === 'cgroup2');
+  if (!m) throw new Error('no cgroup2 filesystem is mounted (looked in /proc/self/mountinfo)');
+  mountCache = m.mountPoint;
+  return mountCache;
+}
+
+/** The cgroup2 path (absolute, under the mount) of a process. */
+export function cgroupOf(pid: number | 'self'): string {
+  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('0::'));
+  return join(cgroup2Mount(), line ? line.slice(3) : '/');
+}
+
+export function createCgroup(path: string): void {
+  mkdirSync(path, { recursive: true });
+}
+
+/** Moves a process (0 = the caller) into the cgroup. */
+export function joinCgroup(path: string, pid: number | 0 = 0): void {
+  writeFileSync(join(path, 'cgroup.procs'), String(pid));
+}
+
+export function cgroupPids(path: string): number[] {
+  try {
+    return readFileSync(join(path, 'cgroup.procs'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** All pids in the cgroup and its descendants. */
+export function cgroupPidsRecursive(path: string): number[] {
+  const out = cgroupPids(path);
+  for (const child of subCgroups(path)) out.push(...cgroupPidsRecursive(child));
+  return out;
+}
+
+function subCgroups(path: string): string[] {
+  try {
+    return readdirSync(path, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => join(path, d.name));
+  } catch {
+    return [];
+  }
+}
+
+export function isPopulated(path: string): boolean {
+  try {
+    return /populated 1/.test(readFileSync(join(path, 'cgroup.events'), 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** SIGKILLs every process in the cgroup subtree (cgroup.kill, or one by one on old kernels). */
+export function killCgroup(path: string): void {
+  if (!existsSync(path)) return;
+  const killFile = join(path, 'cgroup.kill');
+  if (existsSync(killFile)) {
+    writeFileSync(killFile, '1');
+    return;
+  }
+  for (const pid of cgroupPidsRecursive(path)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
+function sleepSync(ms: number): void {
+  Atomics.wait(sleepBuf, 0, 0, ms);
+}
+
+/**
+ * Removes the cgroup and its descendants, killing what is left inside. rmdir can fail
+ * with EBUSY for a moment after the last process died, so it retries for a bounded time.
+ */
+export function removeCgroup(path: string, timeoutMs = 5000): void {
+  if (!existsSync(path)) return;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      removeTree(path);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() > deadline) {
+        throw new Error(`rmdir ${path}: ${code ?? String(e)}`);
+      }
+      killCgroup(path);
+      sleepSync(10);
+    }
+  }
+}
+
+function removeTree(path: string): void {
+  for (const child of subCgroups(path)) removeTree(child);
+  try {
+    rmdirSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}

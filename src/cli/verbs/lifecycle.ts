@@ -1,0 +1,37 @@
+// create, start, run, kill, stop, rm: thin requests to the supervisor.
+import type { SupervisorClient } from '../client.js';
+import { loadManifest } from '../manifest-input.js';
+import { parseSignal } from '../../pod/signals.js';
+import { InvalidInputError } from '../../util/errors.js';
+
+const enc = encodeURIComponent;
+
+export async function create(client: SupervisorClient, file: string): Promise<string> {
+  const { text } = loadManifest(file);
+  const { name } = await client.request<{ name: string }>('POST', '/v1/pods', { manifest: text });
+  return name;
+}
+
+export async function start(client: SupervisorClient, pod: string): Promise<void> {
+  await client.request('POST', `/v1/pods/${enc(pod)}/start`);
+}
+
+export async function kill(client: SupervisorClient, pod: string, container: string | undefined, signal: string): Promise<void> {
+  parseSignal(signal, '--signal');
+  await client.request('POST', `/v1/pods/${enc(pod)}/kill`, { container, signal });
+}
+
+export function parseSeconds(v: string, flag: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new InvalidInputError(flag, `"${v}": must be a number of seconds >= 0`);
+  return Number(v);
+}
+
+export async function stop(client: SupervisorClient, pod: string, container: string | undefined, timeout?: string): Promise<void> {
+  const t = timeout === undefined ? undefined : parseSeconds(timeout, '--time');
+  await client.request('POST', `/v1/pods/${enc(pod)}/stop`, { container, timeout: t });
+}
+
+export async function rm(client: SupervisorClient, pod: string, force: boolean): Promise<boolean> {
+  const { removed } = await client.request<{ removed: boolean }>('DELETE', `/v1/pods/${enc(pod)}?force=${force}`);
+  return removed;
+}

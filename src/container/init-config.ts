@@ -1,0 +1,67 @@
+// What the container init stage needs to build one container, computed by the
+// supervisor from the Pod spec (pure logic) and handed over as a JSON file.
+import type { Container, Pod } from '../spec/types.js';
+import { InvalidInputError } from '../util/errors.js';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface BindMount {
+  source: string;
+  /** Absolute path inside the container. */
+  target: string;
+  readOnly: boolean;
+  /** The field that asked for it, for error messages. */
+  field: string;
+}
+
+export interface InitConfig {
+  podName: string;
+  containerName: string;
+  /** Overlay lower dir, or 'host' for the read-only host root. */
+  image: { kind: 'host' } | { kind: 'dir'; path: string };
+  rootfs: string;
+  upper: string;
+  work: string;
+  cgroup: string;
+  shm: string;
+  etcFiles: { hostname: string; hosts: string; resolv: string };
+  mounts: BindMount[];
+  argv: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+}
+
+/** Kubernetes' $(VAR) expansion: $$ escapes, unknown names stay verbatim. */
+export function expandVars(s: string, env: Map<string, string>): string {
+  return s.replace(/\$\$|\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)/g, (m, name?: string) => {
+    if (m === '$$') return '$';
+    return env.has(name!) ? env.get(name!)! : m;
+  });
+}
+
+/** The container's environment as KEY=VALUE strings, in order, later entries winning. */
+export function containerEnv(c: Container, hostname: string): Map<string, string> {
+  const env = new Map<string, string>();
+  env.set('PATH', DEFAULT_PATH);
+  env.set('HOSTNAME', hostname);
+  for (const e of c.env) env.set(e.name, expandVars(e.value, env));
+  if (!env.has('HOME')) env.set('HOME', '/root');
+  return env;
+}
+
+export function userOf(pod: Pod, c: Container): { uid: number; gid: number } {
+  const uid = c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser ?? 0;
+  const gid = c.securityContext?.runAsGroup ?? pod.spec.securityContext?.runAsGroup ?? 0;
+  return { uid, gid };
+}
+
+/** command/args resolution as Kubernetes does it; path images have no ENTRYPOINT/CMD. */
+export function containerArgv(c: Container, env: Map<string, string>, field: string): string[] {
+  const argv = [...(c.command ?? []), ...(c.args ?? [])].map((a) => expandVars(a, env));
+  if (argv.length === 0) {
+    throw new InvalidInputError(`${field}.command`, 'required: a path image has no entrypoint, so command or args must be set');
+  }
+  return argv;
+}

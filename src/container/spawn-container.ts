@@ -1,0 +1,115 @@
+// Starting a container process from the supervisor: enter the pod's namespaces on the
+// main thread, create the container's PID namespace (or join the pod's), spawn the
+// init stage, switch back, then wait on the sync pipe for execve or a setup error.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, constants as fsc, openSync, rmSync, mkdirSync, existsSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { mkfifo } from '../kernel/fsutil.js';
+import { withNamespaces } from '../kernel/namespaces.js';
+import { readProcStat } from '../kernel/procfs.js';
+import type { ContainerPaths } from '../state/paths.js';
+import type { InitFailure } from './init-stage.js';
+
+const INIT_STAGE = fileURLToPath(new URL('./init-stage.js', import.meta.url));
+
+export interface SpawnRequest {
+  paths: ContainerPaths;
+  configPath: string;
+  namespaces: { net: string; ipc: string; uts: string };
+  /** The pod's PID namespace to join (shareProcessNamespace), else a new one is made. */
+  pidNamespace?: string;
+}
+
+export interface SpawnedContainer {
+  child: ChildProcess;
+  pid: number;
+  pidStart: number;
+  stdout: Socket;
+  stderr: Socket;
+}
+
+/** Opens the read side of a container's log FIFO without blocking the event loop. */
+export function openFifoReader(path: string): Socket {
+  const fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
+  return new Socket({ fd, readable: true, writable: false });
+}
+
+function makeFifo(path: string): void {
+  if (!existsSync(path)) mkfifo(path);
+}
+
+export async function spawnContainer(req: SpawnRequest): Promise<SpawnedContainer> {
+  const { paths } = req;
+  // A fresh writable layer for every instance, as a restarted Kubernetes container gets.
+  rmSync(paths.upper, { recursive: true, force: true });
+  rmSync(paths.work, { recursive: true, force: true });
+  mkdirSync(paths.upper, { recursive: true });
+  mkdirSync(paths.work, { recursive: true });
+  mkdirSync(paths.rootfs, { recursive: true });
+  makeFifo(paths.fifo('stdout'));
+  makeFifo(paths.fifo('stderr'));
+  // The container holds its FIFOs read-write: it is then a reader of its own log pipe,
+  // so a dead supervisor never turns its writes into SIGPIPE; a new one drains the pipe.
+  const outW = openSync(paths.fifo('stdout'), fsc.O_RDWR);
+  const errW = openSync(paths.fifo('stderr'), fsc.O_RDWR);
+  const stdout = openFifoReader(paths.fifo('stdout'));
+  const stderr = openFifoReader(paths.fifo('stderr'));
+  let child: ChildProcess;
+  try {
+    child = withNamespaces(
+      {
+        enter: {
+          net: req.namespaces.net,
+          ipc: req.namespaces.ipc,
+          uts: req.namespaces.uts,
+          ...(req.pidNamespace ? { pid: req.pidNamespace } : {}),
+        },
+        create: req.pidNamespace ? [] : ['pid'],
+      },
+      () =>
+        spawn(process.execPath, [INIT_STAGE, req.configPath], {
+          stdio: ['ignore', outW, errW, 'pipe'],
+          detached: true,
+        }),
+    );
+  } finally {
+    closeSync(outW);
+    closeSync(errW);
+  }
+  const pid = child.pid;
+  if (!pid) {
+    stdout.destroy();
+    stderr.destroy();
+    throw new Error('could not spawn the container init stage');
+  }
+  const pidStart = readProcStat(pid)?.startTime ?? 0;
+  const failure = await readSyncPipe(child);
+  if (failure) {
+    const err = new Error(failure.error) as Error & { failure: InitFailure; child: ChildProcess };
+    err.failure = failure;
+    err.child = child;
+    (err as unknown as { stdout: Socket; stderr: Socket }).stdout = stdout;
+    (err as unknown as { stdout: Socket; stderr: Socket }).stderr = stderr;
+    throw err;
+  }
+  return { child, pid, pidStart, stdout, stderr };
+}
+
+/** Resolves undefined once the init stage exec'd (pipe closed, no message), else its failure. */
+function readSyncPipe(child: ChildProcess): Promise<InitFailure | undefined> {
+  return new Promise((resolve) => {
+    const sync = child.stdio[3] as Socket;
+    let data = '';
+    sync.on('data', (d: Buffer) => (data += d.toString()));
+    sync.on('error', () => {});
+    sync.on('close', () => {
+      if (!data.trim()) return resolve(undefined);
+      try {
+        resolve(JSON.parse(data.trim().split('\n')[0]) as InitFailure);
+      } catch {
+        resolve({ error: data.trim(), exitCode: 128, reason: 'StartError' });
+      }
+    });
+  });
+}

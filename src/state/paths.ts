@@ -1,0 +1,89 @@
+// Where podrun keeps things. Runtime state lives under the state root (default
+// /run/podrun, or --root / PODRUN_ROOT); tarball images are cached under
+// /var/lib/podrun/images for the default root and under ROOT/images otherwise, so
+// that independent roots (parallel test runs) never share anything.
+import { join, resolve } from 'node:path';
+
+export const DEFAULT_ROOT = '/run/podrun';
+
+export function resolveRoot(flag?: string): string {
+  return resolve(flag || process.env.PODRUN_ROOT || DEFAULT_ROOT);
+}
+
+export class StatePaths {
+  constructor(readonly root: string) {}
+  get podsDir(): string {
+    return join(this.root, 'pods');
+  }
+  get imageCache(): string {
+    return this.root === DEFAULT_ROOT ? '/var/lib/podrun/images' : join(this.root, 'images');
+  }
+  get socket(): string {
+    return join(this.root, 'supervisor.sock');
+  }
+  get supervisorLock(): string {
+    return join(this.root, 'supervisor.lock');
+  }
+  get supervisorLog(): string {
+    return join(this.root, 'supervisor.log');
+  }
+  pod(name: string): PodPaths {
+    return new PodPaths(join(this.podsDir, name));
+  }
+}
+
+export class PodPaths {
+  constructor(readonly dir: string) {}
+  get record(): string {
+    return join(this.dir, 'pod.json');
+  }
+  get nsDir(): string {
+    return join(this.dir, 'ns');
+  }
+  ns(type: 'net' | 'ipc' | 'uts'): string {
+    return join(this.dir, 'ns', type);
+  }
+  get shm(): string {
+    return join(this.dir, 'shm');
+  }
+  get etcDir(): string {
+    return join(this.dir, 'etc');
+  }
+  get volumesDir(): string {
+    return join(this.dir, 'volumes');
+  }
+  volume(name: string): string {
+    return join(this.dir, 'volumes', name);
+  }
+  get logsDir(): string {
+    return join(this.dir, 'logs');
+  }
+  containerLog(name: string, restartCount: number): string {
+    return join(this.dir, 'logs', name, `${restartCount}.log`);
+  }
+  container(name: string): ContainerPaths {
+    return new ContainerPaths(join(this.dir, 'containers', name));
+  }
+  get containersDir(): string {
+    return join(this.dir, 'containers');
+  }
+}
+
+export class ContainerPaths {
+  constructor(readonly dir: string) {}
+  get rootfs(): string {
+    return join(this.dir, 'rootfs');
+  }
+  get upper(): string {
+    return join(this.dir, 'upper');
+  }
+  get work(): string {
+    return join(this.dir, 'work');
+  }
+  get config(): string {
+    return join(this.dir, 'init.json');
+  }
+  fifo(stream: 'stdout' | 'stderr'): string {
+    return join(this.dir, `${stream}.fifo`);
+  }
+}

@@ -1,0 +1,79 @@
+// The supervisor's API: HTTP/1.1 + JSON over a unix socket, the convention of the
+// Docker and Podman APIs, so programs can skip the CLI's start-up cost.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { PodManager } from '../pod/manager.js';
+import { parseManifest } from '../spec/parse.js';
+import { PodrunError } from '../util/errors.js';
+
+type Handler = (m: RegExpMatchArray, body: Record<string, unknown>, q: URLSearchParams) => Promise<unknown>;
+
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  if (!chunks.length) return {};
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+}
+
+export function createApiServer(pods: PodManager, onShutdown: () => void, onActivity: (delta: number) => void): Server {
+  const routes: [string, RegExp, Handler][] = [
+    ['GET', /^\/v1\/ping$/, async () => ({ ok: true, pid: process.pid })],
+    ['GET', /^\/v1\/pods$/, async () => ({ apiVersion: 'v1', kind: 'List', items: pods.list() })],
+    ['POST', /^\/v1\/pods$/, async (_m, b) => ({ name: await pods.create(parseManifest(String(b.manifest ?? ''), 'request body')) })],
+    ['GET', /^\/v1\/pods\/([^/]+)$/, async (m) => pods.get(m[1])],
+    ['POST', /^\/v1\/pods\/([^/]+)\/start$/, async (m) => (await pods.start(m[1]), { ok: true })],
+    [
+      'POST',
+      /^\/v1\/pods\/([^/]+)\/kill$/,
+      async (m, b) => ({ signalled: await pods.kill(m[1], b.container as string | undefined, (b.signal as string) ?? 'KILL') }),
+    ],
+    [
+      'POST',
+      /^\/v1\/pods\/([^/]+)\/stop$/,
+      async (m, b) => (await pods.stop(m[1], b.container as string | undefined, b.timeout as number | undefined), { ok: true }),
+    ],
+    ['DELETE', /^\/v1\/pods\/([^/]+)$/, async (m, _b, q) => ({ removed: await pods.remove(m[1], q.get('force') === 'true') })],
+    [
+      'GET',
+      /^\/v1\/pods\/([^/]+)\/wait$/,
+      async (m, _b, q) => {
+        const t = q.get('timeout');
+        const ok = await pods.wait(m[1], q.get('for') === 'completed' ? 'completed' : 'ready', t ? Number(t) : undefined);
+        return { ok, phase: pods.phase(m[1]) };
+      },
+    ],
+    [
+      'POST',
+      /^\/v1\/shutdown$/,
+      async () => {
+        setImmediate(onShutdown);
+        return { ok: true };
+      },
+    ],
+  ];
+
+  return createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    onActivity(1);
+    const send = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    try {
+      const url = new URL(req.url ?? '/', 'http://podrun');
+      const route = routes.find(([method, re]) => method === req.method && re.test(url.pathname));
+      if (!route) return send(404, { error: `no such API route: ${req.method} ${url.pathname}`, exitCode: 2 });
+      const m = url.pathname.match(route[1])!.map((s) => decodeURIComponent(s)) as unknown as RegExpMatchArray;
+      const body = await readBody(req);
+      send(200, await route[2](m, body, url.searchParams));
+    } catch (err) {
+      const e = err as Error;
+      const exitCode = err instanceof PodrunError ? err.exitCode : 1;
+      send(exitCode === 2 ? 400 : exitCode === 1 && e.name === 'NotFoundError' ? 404 : 500, {
+        error: e.message,
+        exitCode,
+        kind: e.name,
+      });
+    } finally {
+      onActivity(-1);
+    }
+  });
+}
