@@ -3,8 +3,8 @@
 // undone by destroySandbox, which works from what is on disk and in the kernel, so it
 // also finishes the job after a crash at any point.
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { MS, linkUp, mount, sethostname } from '../../native-bindings/libc.js';
 import { cgroup2Mount, createCgroup, joinCgroup, killCgroup, removeCgroup, isPopulated } from '../cgroup/cgroup2.js';
 import { mountsUnder, unmountAllUnder } from '../kernel/mountinfo.js';
@@ -159,5 +159,13 @@ export function destroySandbox(paths: PodPaths, cgroup: string | undefined): voi
   const left = mountsUnder(paths.dir);
   if (left.length) throw new PodrunError(`cannot unmount ${left[0]}: still mounted, refusing to delete ${paths.dir}`);
   rmSync(paths.dir, { recursive: true, force: true });
-  if (cgroup) removeCgroup(cgroup);
+  if (cgroup) {
+    removeCgroup(cgroup);
+    // The shared parent goes too once the last pod has left it.
+    try {
+      rmdirSync(dirname(cgroup));
+    } catch {
+      /* other pods (or another root's pods) still live there */
+    }
+  }
 }

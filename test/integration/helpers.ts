@@ -1,0 +1,137 @@
+// Shared helpers of the root-only integration tests: they drive the real compiled CLI
+// (bin/podrun) against a private state root, on the real kernel.
+import { execa, type Options } from 'execa';
+import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO = resolve(import.meta.dirname, '../..');
+export const PODRUN = join(REPO, 'bin/podrun');
+export const BUSYBOX = join(REPO, 'fixtures/build/busybox-rootfs');
+export const BUSYBOX_TAR = join(REPO, 'fixtures/build/busybox-rootfs.tar');
+
+export const isRoot = process.getuid?.() === 0;
+export const notRootReason = 'integration tests need root (namespaces, mounts, cgroups); run as root';
+/** Use as `describe.skipIf(!canRun)`; the reason is printed once by `requireRootOrSay`. */
+export const canRun = isRoot && existsSync(join(REPO, 'dist/src/cli/main.js')) && existsSync(BUSYBOX);
+if (!canRun) {
+  // Never skip silently.
+  process.stderr.write(
+    `podrun integration tests skipped: ${!isRoot ? notRootReason : 'run `make build fixtures` first (dist/ or fixtures/build/ missing)'}\n`,
+  );
+}
+
+/** A private state root per test file, so files can run in parallel. */
+export function newRoot(tag: string): string {
+  return mkdtempSync(join(tmpdir(), `podrun-test-${tag}-`));
+}
+
+export interface Run {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function podrun(root: string, args: string[], opts: Options = {}): Promise<Run> {
+  const r = await execa(PODRUN, ['--root', root, ...args], {
+    reject: false,
+    timeout: 60_000,
+    env: { PODRUN_SUPERVISOR_IDLE_MS: '3000' },
+    ...opts,
+  });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+}
+
+/** Runs podrun and fails the test with stderr if it exits non-zero. */
+export async function ok(root: string, args: string[], opts: Options = {}): Promise<string> {
+  const r = await podrun(root, args, opts);
+  if (r.exitCode !== 0) throw new Error(`podrun ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
+  return r.stdout;
+}
+
+export interface ContainerOpts {
+  name: string;
+  command: string[];
+  image?: string;
+  mounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  extra?: Record<string, unknown>;
+}
+
+/** A Pod manifest (JSON) for busybox containers. */
+export function manifest(name: string, containers: ContainerOpts[], spec: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      terminationGracePeriodSeconds: 0,
+      containers: containers.map((c) => ({
+        name: c.name,
+        image: c.image ?? BUSYBOX,
+        command: c.command,
+        ...(c.mounts ? { volumeMounts: c.mounts } : {}),
+        ...(c.extra ?? {}),
+      })),
+      ...spec,
+    },
+  });
+}
+
+/** `podrun run -f -` with the manifest on stdin; returns the pod name. */
+export async function runPod(root: string, json: string): Promise<string> {
+  return (await ok(root, ['run', '-f', '-'], { input: json })).trim();
+}
+
+export async function inspect(root: string, pod: string): Promise<any> {
+  return JSON.parse(await ok(root, ['inspect', pod]));
+}
+
+/** Polls `fn` until it returns a truthy value or the time-out expires (no bare sleeps). */
+export async function until<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Everything podrun may leave behind for a pod root; all lists must be empty after rm. */
+export function leftovers(root: string): { mounts: string[]; cgroups: string[]; pods: string[] } {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(root));
+  const cgRoot = '/sys/fs/cgroup/unified/podrun';
+  const cgroups = existsSync(cgRoot) ? readdirSync(cgRoot).filter((d) => !d.startsWith('cgroup.') && !d.includes('.')) : [];
+  const podsDir = join(root, 'pods');
+  const pods = existsSync(podsDir) ? readdirSync(podsDir) : [];
+  return { mounts, cgroups, pods };
+}
+
+/** Pids of live processes whose cgroup is under `cgroupPath` (a pod's). */
+export function processesIn(cgroupPath: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cg = readFileSync(`/proc/${d}/cgroup`, 'utf8');
+      if (cg.includes(cgroupPath.replace('/sys/fs/cgroup/unified', ''))) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** Asks the root's supervisor to exit (only succeeds when it has no pods). */
+export async function stopSupervisor(root: string): Promise<void> {
+  const sock = join(root, 'supervisor.sock');
+  if (!existsSync(sock)) return;
+  await execa('node', ['-e', `require('http').request({socketPath:${JSON.stringify(sock)},method:'POST',path:'/v1/shutdown'},r=>r.resume()).on('error',()=>{}).end()`], { reject: false });
+}
