@@ -1,7 +1,7 @@
 # podrun build entry points. Keep targets small and documented; add new ones
 # in the section they belong to.
 
-.PHONY: all deps build fixtures
+.PHONY: all deps build fixtures host-deps setup example test test-unit bench
 
 all: build
 
@@ -33,3 +33,24 @@ $(BUSYBOX_ROOTFS)/bin/busybox:
 $(BUSYBOX_ROOTFS).tar: | $(BUSYBOX_ROOTFS)/bin/busybox
 	tar --numeric-owner -C $(BUSYBOX_ROOTFS) -cf $@.tmp .
 	mv $@.tmp $@
+
+# --- The two commands of the README ---
+
+host-deps:
+	sh scripts/install-host-deps.sh
+
+setup: host-deps build fixtures
+
+# Runs the example pod end to end (as root).
+example: setup
+	sh scripts/example.sh
+
+# The whole test suite: unit tests and the root-only integration tests.
+test: setup
+	npx vitest run
+
+test-unit: deps
+	npx vitest run test/unit
+
+bench: setup
+	node bench/bench.mjs

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian packages podrun and its tests need, only when missing:
+#   catatonit       the pause holder of every pod
+#   busybox-static  the test/example root filesystem
+#   iproute2        ip(8), used by tests to look at interfaces
+#   util-linux      ipcmk/ipcs for the SysV IPC tests (usually present)
+set -eu
+need=""
+command -v catatonit >/dev/null 2>&1 || [ -x /usr/bin/catatonit ] || need="$need catatonit"
+[ -x /usr/bin/busybox ] || need="$need busybox-static"
+command -v ip >/dev/null 2>&1 || need="$need iproute2"
+command -v ipcmk >/dev/null 2>&1 || need="$need util-linux"
+[ -z "$need" ] && exit 0
+echo "installing:$need" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Try with the lists we have first; refresh them only if that fails.
+apt-get install -y $need || { apt-get update && apt-get install -y $need; }
