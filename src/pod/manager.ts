@@ -134,10 +134,13 @@ export class PodManager {
     const pid = c.pid!;
     const pidStart = c.pidStart!;
     const exited = (async () => {
-      while (processExists(pid, pidStart) && isSameLiveProcess(pid, pidStart)) await sleep(250);
-      // Give PID 1 (or whoever inherited it) a moment to reap it, then ask the pidfd.
+      while (isSameLiveProcess(pid, pidStart)) await sleep(250);
+      // The kernel records the exit status for pidfds when the zombie is reaped, by
+      // whoever inherited it (PID 1 here, which may take seconds): wait for that, bounded.
+      const deadline = Date.now() + 30_000;
+      while (processExists(pid, pidStart) && Date.now() < deadline) await sleep(100);
       let status: number | undefined;
-      for (let i = 0; i < 20 && pidfd >= 0 && status === undefined; i++) {
+      for (let i = 0; i < 10 && pidfd >= 0 && status === undefined; i++) {
         status = pidfdExitStatus(pidfd);
         if (status === undefined) await sleep(50);
       }

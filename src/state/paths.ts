@@ -24,6 +24,9 @@ export class StatePaths {
   get supervisorLock(): string {
     return join(this.root, 'supervisor.lock');
   }
+  get supervisorPid(): string {
+    return join(this.root, 'supervisor.pid');
+  }
   get supervisorLog(): string {
     return join(this.root, 'supervisor.log');
   }

@@ -1,7 +1,7 @@
 // The podrun supervisor: one per state root, started on demand by the CLI. Parent and
 // child subreaper of container processes; records exits, writes logs, serves the API.
 // Killing it never kills containers; the next one re-adopts every pod from disk.
-import { chmodSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { PR_SET_CHILD_SUBREAPER, prctl, tryLockExclusive } from '../../native-bindings/libc.js';
 import { PodManager } from '../pod/manager.js';
 import { StatePaths, resolveRoot } from '../state/paths.js';
@@ -17,7 +17,9 @@ function main(): void {
   // Another supervisor already serves this root: let it.
   if (!tryLockExclusive(lockFd, state.supervisorLock)) process.exit(0);
   prctl(PR_SET_CHILD_SUBREAPER, 1);
-  process.title = 'podrun-supervisor';
+  // Keeps the root in the command line, so tools (and tests) can tell supervisors apart.
+  process.title = `podrun-supervisor --root ${state.root}`;
+  writeFileSync(state.supervisorPid, `${process.pid}\n`);
 
   const pods = new PodManager(state);
   pods.adoptAll();
