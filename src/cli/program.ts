@@ -1,0 +1,170 @@
+// The commander definition of every verb: parses, calls the lifecycle layer, prints.
+import { Command, Option } from 'commander';
+import { StatePaths, resolveRoot } from '../state/paths.js';
+import { PodrunError } from '../util/errors.js';
+import { report } from './report.js';
+import { SupervisorClient } from './client.js';
+
+function ctx(cmd: Command): { state: StatePaths; client: SupervisorClient } {
+  const state = new StatePaths(resolveRoot(cmd.optsWithGlobals().root as string | undefined));
+  return { state, client: new SupervisorClient(state) };
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function build(): Command {
+  const program = new Command('podrun')
+    .description('Kubernetes v1 Pods as real Linux sandboxes, from a root shell')
+    .option('--root <dir>', 'state root (also PODRUN_ROOT; default /run/podrun)')
+    .enablePositionalOptions()
+    .exitOverride()
+    .showSuggestionAfterError(false);
+  program.configureOutput({ outputError: (s, write) => write(s.startsWith('error:') ? `podrun: ${s.slice(7)}` : s) });
+
+  program
+    .command('create')
+    .description('create the pod sandbox and its containers (not started); print the pod name')
+    .requiredOption('-f, --file <file>', 'Pod manifest (YAML or JSON), - for stdin')
+    .action(async (o: { file: string }, cmd: Command) => {
+      const { create } = await import('./verbs/lifecycle.js');
+      process.stdout.write((await create(ctx(cmd).client, o.file)) + '\n');
+    });
+
+  program
+    .command('start')
+    .description('start the containers (init containers first, each to success)')
+    .argument('<pod>')
+    .action(async (pod: string, _o: unknown, cmd: Command) => {
+      const { start } = await import('./verbs/lifecycle.js');
+      await start(ctx(cmd).client, pod);
+    });
+
+  program
+    .command('run')
+    .description('create + start; print the pod name')
+    .requiredOption('-f, --file <file>', 'Pod manifest (YAML or JSON), - for stdin')
+    .action(async (o: { file: string }, cmd: Command) => {
+      const { create, start } = await import('./verbs/lifecycle.js');
+      const { client } = ctx(cmd);
+      const name = await create(client, o.file);
+      process.stdout.write(name + '\n');
+      await start(client, name);
+    });
+
+  program
+    .command('exec')
+    .description('run a command in a running container')
+    .option('-i, --stdin', 'forward stdin', false)
+    .option('-t, --tty', 'allocate a terminal (not supported yet)', false)
+    .option('-c, --container <name>', 'container (default: the first app container)')
+    .option('-e, --env <K=V>', 'environment variable (repeatable)', collect, [] as string[])
+    .option('-w, --workdir <dir>', 'working directory')
+    .option('-u, --user <uid[:gid]>', 'user to run as')
+    .argument('<pod>')
+    .argument('<command...>')
+    .passThroughOptions()
+    .action(async (pod: string, argv: string[], o: { stdin: boolean; tty: boolean; container?: string; env: string[]; workdir?: string; user?: string }, cmd: Command) => {
+      if (o.tty) throw new PodrunError('--tty: terminals are not supported by podrun yet', 2);
+      const { execInContainer } = await import('../pod/exec.js');
+      const command = argv[0] === '--' ? argv.slice(1) : argv;
+      if (command.length === 0) throw new PodrunError('exec: a command is required after the pod name', 2);
+      try {
+        process.exitCode = await execInContainer(ctx(cmd).state, pod, command, { ...o, stdin: o.stdin });
+      } catch (e) {
+        // A failure of podrun itself (not of the command) is 125, as Docker and Podman say.
+        throw e instanceof PodrunError ? e : new PodrunError((e as Error).message, 125);
+      }
+    });
+
+  program
+    .command('kill')
+    .description('signal one container or every container (default SIGKILL)')
+    .option('-c, --container <name>', 'container')
+    .option('-s, --signal <signal>', 'signal name or number', 'KILL')
+    .argument('<pod>')
+    .action(async (pod: string, o: { container?: string; signal: string }, cmd: Command) => {
+      const { kill } = await import('./verbs/lifecycle.js');
+      await kill(ctx(cmd).client, pod, o.container, o.signal);
+    });
+
+  program
+    .command('stop')
+    .description('SIGTERM, grace period, then SIGKILL; no restart until start')
+    .option('-c, --container <name>', 'container')
+    .option('-t, --time <seconds>', 'grace period (default: the pod terminationGracePeriodSeconds)')
+    .argument('<pod>')
+    .action(async (pod: string, o: { container?: string; time?: string }, cmd: Command) => {
+      const { stop } = await import('./verbs/lifecycle.js');
+      await stop(ctx(cmd).client, pod, o.container, o.time);
+    });
+
+  program
+    .command('rm')
+    .description('remove pods (-f: stop first); leaves nothing behind')
+    .option('-f, --force', 'stop running containers first; a missing pod is not an error', false)
+    .argument('<pods...>')
+    .action(async (pods: string[], o: { force: boolean }, cmd: Command) => {
+      const { rm } = await import('./verbs/lifecycle.js');
+      const { client } = ctx(cmd);
+      let failure: unknown;
+      for (const p of pods) {
+        try {
+          if (await rm(client, p, o.force)) process.stdout.write(p + '\n');
+        } catch (e) {
+          failure = e;
+          report(e);
+        }
+      }
+      if (failure) process.exitCode = failure instanceof PodrunError ? failure.exitCode : 1;
+    });
+
+  program
+    .command('list')
+    .alias('ps')
+    .description('the pods, one line each')
+    .addOption(new Option('-o, --output <format>', 'json'))
+    .action(async (o: { output?: string }, cmd: Command) => {
+      const { list } = await import('./verbs/query.js');
+      await list(ctx(cmd).client, o.output);
+    });
+
+  program
+    .command('inspect')
+    .description('the Pod object with its live status')
+    .addOption(new Option('-o, --output <format>', 'json or yaml').default('json'))
+    .argument('<pod>')
+    .action(async (pod: string, o: { output: string }, cmd: Command) => {
+      const { inspect } = await import('./verbs/query.js');
+      await inspect(ctx(cmd).client, pod, o.output);
+    });
+
+  program
+    .command('logs')
+    .description("a container's logs (both streams)")
+    .option('-c, --container <name>', 'container (default: the first app container)')
+    .option('-f, --follow', 'follow until the container ends', false)
+    .option('--tail <n>', 'last N lines')
+    .option('--timestamps', 'prefix RFC 3339 times with nanoseconds', false)
+    .option('-p, --previous', 'the previous instance of the container', false)
+    .argument('<pod>')
+    .action(async (pod: string, o: { container?: string; follow: boolean; tail?: string; timestamps: boolean; previous: boolean }, cmd: Command) => {
+      const { logs } = await import('./verbs/logs.js');
+      const { state, client } = ctx(cmd);
+      await client.ensure();
+      await logs(state, pod, o);
+    });
+
+  program
+    .command('wait')
+    .description('wait until the pod is ready or completed; exit 1 on time-out')
+    .option('--for <condition>', 'ready or completed', 'ready')
+    .option('--timeout <seconds>', 'give up after this long')
+    .argument('<pod>')
+    .action(async (pod: string, o: { for: string; timeout?: string }, cmd: Command) => {
+      const { wait } = await import('./verbs/query.js');
+      process.exitCode = await wait(ctx(cmd).client, pod, o.for, o.timeout);
+    });
+
+  return program;
+}
+
