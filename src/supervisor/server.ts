@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { PodManager } from '../pod/manager.js';
 import { parseManifest } from '../spec/parse.js';
+import { assertSupported } from '../spec/support.js';
 import { PodrunError } from '../util/errors.js';
 
 type Handler = (m: RegExpMatchArray, body: Record<string, unknown>, q: URLSearchParams) => Promise<unknown>;
@@ -18,7 +19,11 @@ export function createApiServer(pods: PodManager, onShutdown: () => void, onActi
   const routes: [string, RegExp, Handler][] = [
     ['GET', /^\/v1\/ping$/, async () => ({ ok: true, pid: process.pid })],
     ['GET', /^\/v1\/pods$/, async () => ({ apiVersion: 'v1', kind: 'List', items: pods.list() })],
-    ['POST', /^\/v1\/pods$/, async (_m, b) => ({ name: await pods.create(parseManifest(String(b.manifest ?? ''), 'request body')) })],
+    ['POST', /^\/v1\/pods$/, async (_m, b) => {
+        const pod = parseManifest(String(b.manifest ?? ''), 'request body');
+        assertSupported(pod);
+        return { name: await pods.create(pod) };
+      }],
     ['GET', /^\/v1\/pods\/([^/]+)$/, async (m) => pods.get(m[1])],
     ['POST', /^\/v1\/pods\/([^/]+)\/start$/, async (m) => (await pods.start(m[1]), { ok: true })],
     [
