@@ -62,7 +62,8 @@ export async function execInContainer(state: StatePaths, pod: string, argv: stri
         cwd: o.workdir ?? cfg?.cwd ?? '/',
         env: Object.fromEntries(env),
         stdio: [o.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit'],
-        ...(user ? { uid: user.uid, gid: user.gid ?? user.uid } : {}),
+        // Like kubectl exec, the command runs as the container's user unless -u says otherwise.
+        ...(user ? { uid: user.uid, gid: user.gid ?? user.uid } : cfg && (cfg.uid || cfg.gid) ? { uid: cfg.uid, gid: cfg.gid } : {}),
       }),
     );
   } finally {
