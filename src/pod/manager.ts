@@ -296,6 +296,12 @@ export class PodManager {
   }
 
   private async startContainer(e: PodEntry, c: ContainerRecord): Promise<void> {
+    if (c.state === 'exited' || c.state === 'unknown') {
+      // A new instance: the old one becomes lastState and keeps its log file (logs --previous).
+      const { state, exitCode, signal, reason, message, startedAt: s0, finishedAt } = c;
+      c.last = { state, exitCode, signal, reason, message, startedAt: s0, finishedAt };
+      c.restartCount += 1;
+    }
     const cfg = this.initConfig(e, c);
     const cpaths = e.paths.container(c.name);
     writeJsonAtomic(cpaths.config, cfg);

@@ -91,7 +91,7 @@ export function containerStatus(rec: PodRecord, c: ContainerRecord) {
     started: c.state === 'running',
     restartCount: c.restartCount,
     state: containerState(c),
-    lastState: {},
+    lastState: c.last ? containerState({ ...c, ...c.last, pid: undefined }) : {},
     ...(c.state === 'running' && c.pid ? { pid: c.pid } : {}),
   };
 }

@@ -19,6 +19,8 @@ export interface ContainerRecord {
   reason?: string;
   message?: string;
   restartCount: number;
+  /** The previous instance's end, once the container has been started again. */
+  last?: Pick<ContainerRecord, 'state' | 'exitCode' | 'signal' | 'reason' | 'message' | 'startedAt' | 'finishedAt'>;
   /** Set by stop: no restart until the next start. */
   stopped?: boolean;
 }
