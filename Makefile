@@ -11,8 +11,10 @@ all: build
 # whether node_modules is older than package-lock.json.
 deps: node_modules/.package-lock.json
 
+# npm 11 here writes lock files without the other platforms' optional packages (rollup's)
+# and then refuses its own lock in `npm ci`; fall back to a plain install in that case.
 node_modules/.package-lock.json: package-lock.json
-	npm ci
+	npm ci || npm install --no-audit --no-fund
 	touch $@
 
 build: deps
