@@ -23,6 +23,8 @@ export interface SpawnRequest {
 
 export interface SpawnedContainer {
   child: ChildProcess;
+  /** Settles when the process exits; listened to from the spawn on, so a fast exit is never missed. */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   pid: number;
   pidStart: number;
   stdout: Socket;
@@ -77,6 +79,9 @@ export async function spawnContainer(req: SpawnRequest): Promise<SpawnedContaine
     closeSync(outW);
     closeSync(errW);
   }
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
   const pid = child.pid;
   if (!pid) {
     stdout.destroy();
@@ -93,7 +98,7 @@ export async function spawnContainer(req: SpawnRequest): Promise<SpawnedContaine
     (err as unknown as { stdout: Socket; stderr: Socket }).stderr = stderr;
     throw err;
   }
-  return { child, pid, pidStart, stdout, stderr };
+  return { child, exit, pid, pidStart, stdout, stderr };
 }
 
 /** Resolves undefined once the init stage exec'd (pipe closed, no message), else its failure. */

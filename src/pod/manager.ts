@@ -345,7 +345,7 @@ export class PodManager {
     });
     const pumps = this.startPumps(e, c, spawned);
     const exited = new Promise<void>((resolve) => {
-      spawned.child.on('exit', (code, sig) => {
+      void spawned.exit.then(({ code, signal: sig }) => {
         void Promise.all(pumps.map((p) => p.done)).then(() => {
           const cur = e.rec.containers.find((x) => x.name === c.name);
           if (cur && cur.pid === spawned.pid) {
