@@ -34,13 +34,71 @@ export interface Container {
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never'; // accepted, meaningless for path images
   terminationMessagePath?: string; // set by the parser: default '/dev/termination-log'
   terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError'; // set by the parser: default 'File'
-  // Kept verbatim for issue 3 (probes, lifecycle, restartPolicy of sidecars);
-  // validation of these belongs to the lifecycle work.
-  restartPolicy?: 'Always';
-  livenessProbe?: unknown;
-  readinessProbe?: unknown;
-  startupProbe?: unknown;
-  lifecycle?: unknown;
+  restartPolicy?: 'Always'; // init containers only: marks a sidecar
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  startupProbe?: Probe;
+  lifecycle?: Lifecycle;
+}
+
+// Probes and lifecycle hooks, parsed, validated and defaulted by src/spec/probes.ts.
+export interface ExecAction {
+  command: string[];
+}
+
+export interface HTTPHeader {
+  name: string;
+  value: string;
+}
+
+export interface HTTPGetAction {
+  path: string; // default '/'
+  port: number | string; // number 1-65535 or an IANA port name (resolved later against the container's ports)
+  host?: string; // default: pod IP (resolved at run time), so left undefined when not given
+  scheme: 'HTTP' | 'HTTPS'; // default 'HTTP'
+  httpHeaders: HTTPHeader[]; // default []
+}
+
+export interface TCPSocketAction {
+  port: number | string;
+  host?: string;
+}
+
+export interface GRPCAction {
+  port: number; // number only
+  service?: string;
+}
+
+export interface SleepAction {
+  seconds: number;
+}
+
+export interface Probe {
+  // exactly one handler
+  exec?: ExecAction;
+  httpGet?: HTTPGetAction;
+  tcpSocket?: TCPSocketAction;
+  grpc?: GRPCAction;
+  initialDelaySeconds: number; // default 0, min 0
+  periodSeconds: number; // default 10, min 1
+  timeoutSeconds: number; // default 1, min 1
+  successThreshold: number; // default 1, min 1; must be 1 for liveness and startup
+  failureThreshold: number; // default 3, min 1
+  terminationGracePeriodSeconds?: number; // min 1; liveness/startup only
+}
+
+export interface LifecycleHandler {
+  // exactly one handler
+  exec?: ExecAction;
+  httpGet?: HTTPGetAction;
+  tcpSocket?: TCPSocketAction;
+  sleep?: SleepAction;
+}
+
+export interface Lifecycle {
+  postStart?: LifecycleHandler;
+  preStop?: LifecycleHandler;
+  stopSignal?: string;
 }
 
 export interface EmptyDirVolume {
