@@ -61,6 +61,10 @@ export class PodPaths {
   get logsDir(): string {
     return join(this.dir, 'logs');
   }
+  /** The pod's events, one JSON object per line (src/events). */
+  get events(): string {
+    return join(this.dir, 'events.jsonl');
+  }
   containerLog(name: string, restartCount: number): string {
     return join(this.dir, 'logs', name, `${restartCount}.log`);
   }
