@@ -5,7 +5,29 @@
 // InvalidInputError naming the Kubernetes field path.
 
 import { isScalar, parseAllDocuments } from 'yaml';
-import { InvalidInputError } from '../util/errors.js';
+import {
+  absolutePath,
+  checkFields,
+  EMPTY,
+  fail,
+  get,
+  hasDotDot,
+  isAbsolute,
+  isObject,
+  join,
+  objects,
+  optArray,
+  optBool,
+  optEnum,
+  optInt,
+  optObject,
+  optString,
+  optStringArray,
+  portNameError,
+  reqString,
+  type Fields,
+  type Obj,
+} from './fields.js';
 import {
   annotationsSizeError,
   dns1123LabelError,
@@ -15,6 +37,7 @@ import {
   labelValueError,
   quote,
 } from './names.js';
+import { parseLifecycle, parseProbe } from './probes.js';
 import { parseIntegerQuantity } from './quantity.js';
 import type {
   Container,
@@ -30,14 +53,6 @@ import type {
   Volume,
   VolumeMount,
 } from './types.js';
-
-type Obj = Record<string, unknown>;
-
-function fail(field: string, message: string): never {
-  throw new InvalidInputError(field, message);
-}
-
-const join = (path: string, key: string): string => (path ? `${path}.${key}` : key);
 
 // ---------------------------------------------------------------------------------------------
 // Document
@@ -83,159 +98,6 @@ function isCyclic(value: unknown, ancestors: Set<object> = new Set()): boolean {
   const cyclic = children.some((child) => isCyclic(child, ancestors));
   ancestors.delete(value);
   return cyclic;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Typed accessors. A JSON/YAML null means "unset", as in Kubernetes (Go's decoder).
-
-function isObject(v: unknown): v is Obj {
-  if (typeof v !== 'object' || v === null) return false;
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
-}
-
-function get(o: Obj, key: string): unknown {
-  if (!Object.hasOwn(o, key)) return undefined;
-  const v = o[key];
-  return v === null ? undefined : v;
-}
-
-function optString(o: Obj, key: string, path: string): string | undefined {
-  const v = get(o, key);
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') fail(join(path, key), 'must be a string');
-  return v;
-}
-
-function reqString(o: Obj, key: string, path: string): string {
-  const v = optString(o, key, path);
-  if (v === undefined || v === '') fail(join(path, key), 'required');
-  return v;
-}
-
-function optBool(o: Obj, key: string, path: string): boolean | undefined {
-  const v = get(o, key);
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') fail(join(path, key), 'must be a boolean (true or false)');
-  return v;
-}
-
-function optInt(o: Obj, key: string, path: string, min: number, max: number): number | undefined {
-  const v = get(o, key);
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) fail(join(path, key), 'must be an integer');
-  if (v < min || v > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`;
-    fail(join(path, key), `${v}: must be ${range}`);
-  }
-  return v;
-}
-
-function optObject(o: Obj, key: string, path: string): Obj | undefined {
-  const v = get(o, key);
-  if (v === undefined) return undefined;
-  if (!isObject(v)) fail(join(path, key), 'must be an object');
-  return v;
-}
-
-function optArray(o: Obj, key: string, path: string): unknown[] | undefined {
-  const v = get(o, key);
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v)) fail(join(path, key), 'must be an array');
-  return v;
-}
-
-function optStringArray(o: Obj, key: string, path: string): string[] | undefined {
-  const v = get(o, key);
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v) || !v.every((s): s is string => typeof s === 'string')) {
-    fail(join(path, key), 'must be an array of strings');
-  }
-  return v;
-}
-
-function optEnum<T extends string>(o: Obj, key: string, path: string, values: readonly T[]): T | undefined {
-  const v = optString(o, key, path);
-  if (v === undefined) return undefined;
-  if (!(values as readonly string[]).includes(v)) {
-    fail(join(path, key), `${quote(v)}: must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}`);
-  }
-  return v as T;
-}
-
-/** Each element must be an object; yields [element, its path]. */
-function objects(arr: unknown[], path: string): Array<[Obj, string]> {
-  return arr.map((el, i) => {
-    const p = `${path}[${i}]`;
-    if (!isObject(el)) fail(p, 'must be an object');
-    return [el, p];
-  });
-}
-
-function isAbsolute(p: string): boolean {
-  return p.startsWith('/');
-}
-
-function hasDotDot(p: string): boolean {
-  return p.split('/').includes('..');
-}
-
-function absolutePath(v: string, field: string): string {
-  if (!isAbsolute(v)) fail(field, `${quote(v)}: must be an absolute path`);
-  return v;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Field classification
-
-/** Marks a not-yet field that is accepted when empty ({} / []): it then asks for nothing. */
-const EMPTY = Symbol('empty');
-
-interface Fields {
-  /** Handled by this parser. */
-  known: readonly string[];
-  /** Kubernetes fields podrun cannot honour yet, each with the value that is a no-op (accepted). */
-  notYet?: Readonly<Record<string, unknown>>;
-  /** Accepted and dropped: meaningless on one machine, or set by a server. */
-  ignored?: readonly string[];
-}
-
-function isNoop(value: unknown, noop: unknown): boolean {
-  if (value === null || value === noop) return true;
-  if (noop !== EMPTY) return false;
-  return Array.isArray(value) ? value.length === 0 : isObject(value) && Object.keys(value).length === 0;
-}
-
-function checkFields(o: Obj, path: string, fields: Fields): void {
-  for (const key of Object.keys(o)) {
-    if (fields.known.includes(key) || fields.ignored?.includes(key)) continue;
-    const notYet = fields.notYet;
-    if (notYet && Object.hasOwn(notYet, key)) {
-      const noop = notYet[key];
-      if (isNoop(o[key], noop)) continue;
-      const hint = noop === EMPTY ? '' : ` (only ${JSON.stringify(noop)} is accepted)`;
-      fail(join(path, key), `not supported by podrun yet${hint}`);
-    }
-    const candidates = [...fields.known, ...Object.keys(notYet ?? {})];
-    // Suggest only near misses: short keys are too close to everything.
-    const limit = key.length >= 6 ? 2 : 1;
-    const near = candidates.find((c) => editDistance(c.toLowerCase(), key.toLowerCase()) <= limit);
-    fail(join(path, key), `unknown field${near ? ` (did you mean "${near}"?)` : ''}`);
-  }
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const sub = (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, sub));
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,19 +278,20 @@ function parseSpec(s: Obj): PodSpec {
   // Volumes first: volume mounts refer to them.
   const volumes = parseVolumes(s, path);
   const volumeNames = new Set(volumes.map((v) => v.name));
+  // Before the containers: a lifecycle sleep may not exceed it.
+  const grace = optInt(s, 'terminationGracePeriodSeconds', path, 0, Number.MAX_SAFE_INTEGER) ?? 30;
   const containerNames = new Set<string>();
   // Kubernetes validates init containers first, so a clash is reported on the app container.
   const initContainers = (optArray(s, 'initContainers', path) ?? []).map((c, i) =>
-    parseContainer(c, `${path}.initContainers[${i}]`, true, volumeNames, containerNames),
+    parseContainer(c, `${path}.initContainers[${i}]`, true, volumeNames, containerNames, grace),
   );
   const list = optArray(s, 'containers', path);
   if (!list || list.length === 0) fail(join(path, 'containers'), 'required (at least one container)');
   const containers = list.map((c, i) =>
-    parseContainer(c, `${path}.containers[${i}]`, false, volumeNames, containerNames),
+    parseContainer(c, `${path}.containers[${i}]`, false, volumeNames, containerNames, grace),
   );
 
   const restartPolicy = optEnum(s, 'restartPolicy', path, RESTART_POLICIES) ?? 'Always';
-  const grace = optInt(s, 'terminationGracePeriodSeconds', path, 0, Number.MAX_SAFE_INTEGER) ?? 30;
   const deadline = optInt(s, 'activeDeadlineSeconds', path, 1, Number.MAX_SAFE_INTEGER);
   const shareProcessNamespace = optBool(s, 'shareProcessNamespace', path) ?? false;
   const hostname = optLabel(s, 'hostname', path);
@@ -580,7 +443,11 @@ const CONTAINER_SECURITY_CONTEXT_FIELDS: Fields = {
 };
 
 const ENV_NAME_RE = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-const VERBATIM_FIELDS = ['livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'] as const;
+const PROBES = [
+  ['livenessProbe', 'liveness'],
+  ['readinessProbe', 'readiness'],
+  ['startupProbe', 'startup'],
+] as const;
 
 function parseContainer(
   raw: unknown,
@@ -588,6 +455,7 @@ function parseContainer(
   isInit: boolean,
   volumeNames: ReadonlySet<string>,
   containerNames: Set<string>,
+  podGrace: number,
 ): Container {
   if (!isObject(raw)) fail(path, 'must be an object');
   const c = raw;
@@ -629,16 +497,20 @@ function parseContainer(
     if (!isInit) fail(join(path, 'restartPolicy'), 'only allowed on init containers (restartPolicy: Always makes a sidecar)');
     if (restartPolicy !== 'Always') fail(join(path, 'restartPolicy'), `${quote(restartPolicy)}: must be "Always"`);
   }
-  // Probes and hooks: type-checked only; their semantics belong to the lifecycle work.
-  const verbatim: Partial<Record<(typeof VERBATIM_FIELDS)[number], Obj>> = {};
-  for (const key of VERBATIM_FIELDS) {
+  // Probes and hooks (probes.ts). Kubernetes: a run-to-completion init container has none;
+  // a sidecar (restartPolicy: Always) may have all of them, validated as for app containers.
+  const regularInit = isInit && restartPolicy === undefined;
+  const hooks: Pick<Container, 'livenessProbe' | 'readinessProbe' | 'startupProbe' | 'lifecycle'> = {};
+  for (const [key, kind] of PROBES) {
     const v = optObject(c, key, path);
     if (v === undefined) continue;
-    // Kubernetes: a run-to-completion init container has no probes and no hooks.
-    if (isInit && restartPolicy === undefined) {
-      fail(join(path, key), 'may not be set for init containers without restartPolicy: Always');
-    }
-    verbatim[key] = v;
+    if (regularInit) fail(join(path, key), 'may not be set for init containers without restartPolicy: Always');
+    hooks[key] = parseProbe(v, join(path, key), kind);
+  }
+  const lc = optObject(c, 'lifecycle', path);
+  if (lc !== undefined) {
+    if (regularInit) fail(join(path, 'lifecycle'), 'may not be set for init containers without restartPolicy: Always');
+    hooks.lifecycle = parseLifecycle(lc, join(path, 'lifecycle'), podGrace);
   }
 
   return {
@@ -655,7 +527,7 @@ function parseContainer(
     terminationMessagePath,
     terminationMessagePolicy,
     ...(restartPolicy !== undefined ? { restartPolicy: 'Always' as const } : {}),
-    ...verbatim,
+    ...hooks,
   };
 }
 
@@ -698,14 +570,6 @@ function parseVolumeMounts(c: Obj, path: string, volumeNames: ReadonlySet<string
     }
     return { name, mountPath, readOnly, ...(subPath !== undefined ? { subPath } : {}) };
   });
-}
-
-// IANA_SVC_NAME: at most 15 of [a-z0-9-], at least one letter, no leading/trailing/double '-'.
-function portNameError(name: string): string | null {
-  const ok =
-    name.length <= 15 && /^[a-z0-9-]+$/.test(name) && /[a-z]/.test(name) &&
-    !name.startsWith('-') && !name.endsWith('-') && !name.includes('--');
-  return ok ? null : `${quote(name)}: must be an IANA service name (at most 15 of a-z, 0-9, '-', with a letter, no leading, trailing or double '-')`;
 }
 
 function parsePorts(c: Obj, path: string): unknown[] | undefined {

@@ -52,7 +52,7 @@ export interface HTTPHeader {
 }
 
 export interface HTTPGetAction {
-  path: string; // default '/'
+  path: string; // default '/'; otherwise as written (Kubernetes checks nothing more: may hold a ?query, may lack the leading '/')
   port: number | string; // number 1-65535 or an IANA port name (resolved later against the container's ports)
   host?: string; // default: pod IP (resolved at run time), so left undefined when not given
   scheme: 'HTTP' | 'HTTPS'; // default 'HTTP'
