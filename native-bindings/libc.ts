@@ -292,3 +292,14 @@ export function gettid(): number {
 export function umask(mask: number): number {
   return c.umask(mask);
 }
+
+export const AF = { INET: AF_INET, INET6: 10 } as const;
+export const SOCK = { STREAM: 1, NONBLOCK: 0o4000, CLOEXEC: SOCK_CLOEXEC } as const;
+
+/**
+ * socket(2): a new socket fd in the calling thread's network namespace (it stays there
+ * whatever the thread does next), for probes that must connect from inside a pod.
+ */
+export function socket(domain: number, type: number, protocol = 0): number {
+  return check(c.socket(domain, type, protocol), 'socket', undefined, `domain ${domain} type 0x${type.toString(16)}`);
+}

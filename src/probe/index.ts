@@ -1,0 +1,9 @@
+// The network probe handlers (tcpSocket, httpGet, grpc), connecting from inside a pod's
+// network namespace. See dial.ts for how, and POD-SEMANTICS.md §4.2 for the rules.
+export type { ProbeResult, ProbeOutcome, NetTarget } from './types.js';
+export { KUBE_VERSION, PROBE_USER_AGENT, LIFECYCLE_USER_AGENT } from './types.js';
+export { connectInNetns, DialError } from './dial.js';
+export { tcpProbe } from './tcp.js';
+export { httpProbe, type HttpTarget } from './http.js';
+export type { HttpHeader } from './http-rules.js';
+export { grpcProbe, type GrpcTarget } from './grpc.js';
