@@ -1,5 +1,9 @@
 // The network probe handlers (tcpSocket, httpGet, grpc), connecting from inside a pod's
 // network namespace. See dial.ts for how, and POD-SEMANTICS.md §4.2 for the rules.
+//
+// A deliberate deviation: the kubelet connects from the node's namespace to the pod IP;
+// podrun pods have no routable IP yet, so podrun connects from inside the pod. A server
+// bound only to 127.0.0.1 in the pod therefore passes here but would fail on Kubernetes.
 export type { ProbeResult, ProbeOutcome, NetTarget } from './types.js';
 export { KUBE_VERSION, PROBE_USER_AGENT, LIFECYCLE_USER_AGENT } from './types.js';
 export { connectInNetns, DialError } from './dial.js';
