@@ -23,6 +23,8 @@ function call<T>(socketPath: string, method: string, path: string, body?: unknow
         socketPath,
         method,
         path,
+        // One connection per call: a kept-alive socket would hold the CLI's exit.
+        agent: false,
         headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
       },
       (res) => {

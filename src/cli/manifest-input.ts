@@ -2,7 +2,6 @@
 // touches the machine (so invalid input changes nothing, not even a supervisor start).
 import { readFileSync, statSync } from 'node:fs';
 import { parseManifest } from '../spec/parse.js';
-import { assertSupported } from '../spec/support.js';
 import type { Pod } from '../spec/types.js';
 import { InvalidInputError } from '../util/errors.js';
 
@@ -17,7 +16,6 @@ export function readManifestText(file: string): string {
 export function loadManifest(file: string): { text: string; pod: Pod } {
   const text = readManifestText(file);
   const pod = parseManifest(text, file === '-' ? '<stdin>' : file);
-  assertSupported(pod);
   const lists: [string, Pod['spec']['containers']][] = [
     ['spec.initContainers', pod.spec.initContainers],
     ['spec.containers', pod.spec.containers],

@@ -1,4 +1,6 @@
-// Kubernetes-shaped status of a pod, computed from its record (pure logic).
+// Kubernetes-shaped status of a pod, computed from its record (pure logic): the phase as
+// the kubelet's getPhase computes it, the conditions of status/generate.go, container states.
+import type { Container } from '../spec/types.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
@@ -18,43 +20,107 @@ export interface ContainerStateView {
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGUSR1: 10, SIGUSR2: 12 };
 
-export function containerState(c: ContainerRecord): ContainerStateView {
+type Exit = Pick<ContainerRecord, 'state' | 'exitCode' | 'signal' | 'reason' | 'message' | 'startedAt' | 'finishedAt'>;
+
+function terminatedView(c: Exit): ContainerStateView {
+  return {
+    terminated: {
+      ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+      ...(c.signal ? { signal: SIGNALS[c.signal] } : {}),
+      reason: c.reason ?? (c.exitCode === 0 ? 'Completed' : 'Error'),
+      ...(c.message ? { message: c.message } : {}),
+      ...(c.startedAt ? { startedAt: c.startedAt } : {}),
+      ...(c.finishedAt ? { finishedAt: c.finishedAt } : {}),
+    },
+  };
+}
+
+export const isTerminated = (c: ContainerRecord) => c.state === 'exited' || c.state === 'unknown';
+/** Terminated and due for a restart (backing off): Kubernetes shows it as waiting. */
+const isRestarting = (c: ContainerRecord) => isTerminated(c) && c.waiting !== undefined;
+
+export function specOf(rec: PodRecord, c: ContainerRecord): Container | undefined {
+  return (c.init ? rec.pod.spec.initContainers : rec.pod.spec.containers).find((x) => x.name === c.name);
+}
+
+export function isSidecar(rec: PodRecord, c: ContainerRecord): boolean {
+  return c.init && specOf(rec, c)?.restartPolicy === 'Always';
+}
+
+export function containerState(c: ContainerRecord, podHasInit = false): ContainerStateView {
   switch (c.state) {
     case 'created':
-      return { waiting: { reason: c.reason ?? 'ContainerCreating', ...(c.message ? { message: c.message } : {}) } };
+      return {
+        waiting: {
+          reason: c.waiting?.reason ?? c.reason ?? (podHasInit ? 'PodInitializing' : 'ContainerCreating'),
+          ...(c.waiting?.message ? { message: c.waiting.message } : c.message ? { message: c.message } : {}),
+        },
+      };
     case 'running':
       return { running: { startedAt: c.startedAt! } };
     case 'exited':
     case 'unknown':
-      return {
-        terminated: {
-          ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-          ...(c.signal ? { signal: SIGNALS[c.signal] } : {}),
-          reason: c.reason ?? (c.exitCode === 0 ? 'Completed' : 'Error'),
-          ...(c.message ? { message: c.message } : {}),
-          ...(c.startedAt ? { startedAt: c.startedAt } : {}),
-          ...(c.finishedAt ? { finishedAt: c.finishedAt } : {}),
-        },
-      };
+      if (c.waiting) return { waiting: { reason: c.waiting.reason, message: c.waiting.message } };
+      return terminatedView(c);
   }
 }
 
-const isTerminated = (c: ContainerRecord) => c.state === 'exited' || c.state === 'unknown';
-const failed = (c: ContainerRecord) => isTerminated(c) && c.exitCode !== 0;
+/** started: running, postStart returned and the startup probe (if any) succeeded. */
+export const isStarted = (c: ContainerRecord) => c.state === 'running' && c.started !== false;
 
-/** The pod phase as the kubelet's getPhase computes it (restarts are not modelled yet). */
-export function podPhase(rec: PodRecord): PodPhase {
-  const inits = rec.containers.filter((c) => c.init);
+export function isReady(rec: PodRecord, c: ContainerRecord): boolean {
+  if (c.init && !isSidecar(rec, c)) return isTerminated(c) && c.exitCode === 0;
+  if (!isStarted(c)) return false;
+  return specOf(rec, c)?.readinessProbe ? c.ready === true : true;
+}
+
+/** The pod is being ended as a whole: deadline, removal, or every app container stopped for good. */
+export function podIsTerminal(rec: PodRecord): boolean {
   const apps = rec.containers.filter((c) => !c.init);
+  return rec.terminal !== undefined || rec.sandbox.state === 'removing' || apps.every((c) => c.stopped);
+}
+
+/** kubelet getPhase (pkg/kubelet/kubelet_pods.go). */
+export function podPhase(rec: PodRecord): PodPhase {
   const policy = rec.pod.spec.restartPolicy;
-  if (inits.some(failed) && policy !== 'Always' && policy !== 'OnFailure') return 'Failed';
-  if (!inits.every((c) => isTerminated(c) && c.exitCode === 0)) return 'Pending';
-  if (apps.some((c) => c.state === 'created')) return apps.some((c) => c.state === 'running') ? 'Running' : 'Pending';
-  if (apps.some((c) => c.state === 'running')) return 'Running';
-  // Every app container has terminated.
-  if (policy === 'Always' && !apps.every((c) => c.stopped)) return 'Running';
-  if (apps.some(failed)) return policy === 'OnFailure' && !apps.every((c) => c.stopped) ? 'Running' : 'Failed';
-  return 'Succeeded';
+  let pendingInit = 0;
+  let failedInit = 0;
+  let running = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  let waiting = 0;
+  for (const c of rec.containers.filter((x) => x.init)) {
+    if (isSidecar(rec, c)) {
+      if (c.state === 'running') {
+        running++;
+        if (!isStarted(c)) pendingInit++;
+      } else if (c.state === 'created') pendingInit++;
+      continue;
+    }
+    if (c.state === 'running' || c.state === 'created') pendingInit++;
+    else if (c.exitCode !== 0) failedInit++;
+  }
+  let anyAppStarted = false;
+  for (const c of rec.containers.filter((x) => !x.init)) {
+    if (c.startedAt || c.last) anyAppStarted = true;
+    if (c.state === 'running') running++;
+    else if (isTerminated(c)) {
+      stopped++;
+      if (!isRestarting(c) && c.exitCode === 0) succeeded++;
+    } else waiting++;
+  }
+  if (rec.terminal) return 'Failed';
+  if (failedInit > 0 && policy === 'Never') return 'Failed';
+  if ((pendingInit > 0 && !anyAppStarted) || waiting > 0) return 'Pending';
+  if (running > 0) return 'Running';
+  if (stopped > 0) {
+    if (podIsTerminal(rec)) return stopped === succeeded ? 'Succeeded' : 'Failed';
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (policy === 'Never') return 'Failed';
+    return 'Running';
+  }
+  return 'Pending';
 }
 
 export interface Condition {
@@ -62,36 +128,74 @@ export interface Condition {
   status: 'True' | 'False';
   lastTransitionTime?: string;
   reason?: string;
+  message?: string;
 }
 
+/** status/generate.go: PodReadyToStartContainers, Initialized, ContainersReady, Ready. */
 export function podConditions(rec: PodRecord): Condition[] {
   const t = (b: boolean): 'True' | 'False' => (b ? 'True' : 'False');
   const inits = rec.containers.filter((c) => c.init);
   const apps = rec.containers.filter((c) => !c.init);
-  const sandboxReady = rec.sandbox.state === 'ready';
-  const initialized = inits.every((c) => isTerminated(c) && c.exitCode === 0);
-  const ready = initialized && apps.every((c) => c.state === 'running');
   const phase = podPhase(rec);
-  const completed = phase === 'Succeeded' || phase === 'Failed';
-  return [
+  const sandboxReady = rec.sandbox.state === 'ready' && !(phase === 'Succeeded' || phase === 'Failed');
+  const incomplete = inits.filter((c) => (isSidecar(rec, c) ? !isStarted(c) : !(isTerminated(c) && c.exitCode === 0)));
+  const appStarted = apps.some((c) => c.startedAt || c.last);
+  const initialized = incomplete.length === 0 || appStarted;
+  const unready = [...inits.filter((c) => isSidecar(rec, c)), ...apps].filter((c) => !isReady(rec, c));
+  const ready = unready.length === 0;
+  const notReady = () =>
+    phase === 'Succeeded'
+      ? { reason: 'PodCompleted' }
+      : phase === 'Failed'
+        ? { reason: 'PodFailed' }
+        : { reason: 'ContainersNotReady', message: `containers with unready status: [${unready.map((c) => c.name).join(' ')}]` };
+  const list: Condition[] = [
     { type: 'PodReadyToStartContainers', status: t(sandboxReady) },
-    { type: 'Initialized', status: t(initialized), ...(initialized || completed ? {} : { reason: 'ContainersNotInitialized' }) },
-    { type: 'Ready', status: t(ready), ...(ready ? {} : { reason: completed ? 'PodCompleted' : 'ContainersNotReady' }) },
-    { type: 'ContainersReady', status: t(ready), ...(ready ? {} : { reason: completed ? 'PodCompleted' : 'ContainersNotReady' }) },
+    {
+      type: 'Initialized',
+      status: t(initialized),
+      ...(initialized
+        ? {}
+        : { reason: 'ContainersNotInitialized', message: `containers with incomplete status: [${incomplete.map((c) => c.name).join(' ')}]` }),
+    },
+    { type: 'Ready', status: t(ready), ...(ready ? {} : notReady()) },
+    { type: 'ContainersReady', status: t(ready), ...(ready ? {} : notReady()) },
     { type: 'PodScheduled', status: 'True' },
   ];
+  for (const c of list) {
+    const known = rec.conditions?.[c.type];
+    if (known) c.lastTransitionTime = known.lastTransitionTime;
+  }
+  return list;
+}
+
+/** Records condition transitions (for lastTransitionTime); returns the types that changed. */
+export function trackConditions(rec: PodRecord, at: string): string[] {
+  const changed: string[] = [];
+  rec.conditions ??= {};
+  for (const c of podConditions(rec)) {
+    const known = rec.conditions[c.type];
+    if (!known || known.status !== c.status) {
+      rec.conditions[c.type] = { status: c.status, lastTransitionTime: at.replace(/\.\d+Z$/, 'Z') };
+      changed.push(c.type);
+    }
+  }
+  return changed;
 }
 
 export function containerStatus(rec: PodRecord, c: ContainerRecord) {
-  const spec = [...rec.pod.spec.initContainers, ...rec.pod.spec.containers].find((x) => x.name === c.name);
+  const spec = specOf(rec, c);
+  const hasInit = rec.pod.spec.initContainers.length > 0 && !c.init;
+  // While backing off, the instance that ended is the last state (as Kubernetes reports it).
+  const lastState = isRestarting(c) ? terminatedView(c) : c.last ? terminatedView(c.last) : {};
   return {
     name: c.name,
     image: spec?.image ?? '',
-    ready: c.state === 'running' && !c.init,
-    started: c.state === 'running',
+    ready: isReady(rec, c),
+    started: isStarted(c),
     restartCount: c.restartCount,
-    state: containerState(c),
-    lastState: c.last ? containerState({ ...c, ...c.last, pid: undefined }) : {},
+    state: containerState(c, hasInit),
+    lastState,
     ...(c.state === 'running' && c.pid ? { pid: c.pid } : {}),
   };
 }
@@ -113,6 +217,7 @@ export function podView(rec: PodRecord) {
     spec: pod.spec,
     status: {
       phase: podPhase(rec),
+      ...(rec.terminal ? { reason: rec.terminal.reason, message: rec.terminal.message } : {}),
       conditions: podConditions(rec),
       hostIP: '127.0.0.1',
       podIPs: [] as { ip: string }[],

@@ -23,6 +23,14 @@ export interface ContainerRecord {
   last?: Pick<ContainerRecord, 'state' | 'exitCode' | 'signal' | 'reason' | 'message' | 'startedAt' | 'finishedAt'>;
   /** Set by stop: no restart until the next start. */
   stopped?: boolean;
+  /** postStart returned and the startup probe (if any) succeeded for this instance. */
+  started?: boolean;
+  /** The readiness probe's published result for this instance (true without a probe once started). */
+  ready?: boolean;
+  /** Why the container is not running now although it should (e.g. CrashLoopBackOff), with the restart time. */
+  waiting?: { reason: string; message: string; until?: number };
+  /** CrashLoopBackOff state (see src/pod/backoff.ts). */
+  backoff?: import('../pod/backoff.js').BackoffEntry;
 }
 
 export type SandboxState = 'creating' | 'ready' | 'removing';
@@ -37,10 +45,19 @@ export interface SandboxRecord {
   hostname: string;
 }
 
+export interface ConditionRecord {
+  status: 'True' | 'False';
+  lastTransitionTime: string;
+}
+
 export interface PodRecord {
   pod: Pod;
   createdAt: string;
   startedAt?: string;
+  /** Set when the pod was ended as a whole (deadline): phase Failed with this reason. */
+  terminal?: { reason: string; message: string };
+  /** Last known status of each condition, to report lastTransitionTime. */
+  conditions?: Record<string, ConditionRecord>;
   sandbox: SandboxRecord;
   containers: ContainerRecord[];
 }

@@ -3,7 +3,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { PodManager } from '../pod/manager.js';
 import { parseManifest } from '../spec/parse.js';
-import { assertSupported } from '../spec/support.js';
 import { PodrunError } from '../util/errors.js';
 
 type Handler = (m: RegExpMatchArray, body: Record<string, unknown>, q: URLSearchParams) => Promise<unknown>;
@@ -21,7 +20,6 @@ export function createApiServer(pods: PodManager, onShutdown: () => void, onActi
     ['GET', /^\/v1\/pods$/, async () => ({ apiVersion: 'v1', kind: 'List', items: pods.list() })],
     ['POST', /^\/v1\/pods$/, async (_m, b) => {
         const pod = parseManifest(String(b.manifest ?? ''), 'request body');
-        assertSupported(pod);
         return { name: await pods.create(pod) };
       }],
     ['GET', /^\/v1\/pods\/([^/]+)$/, async (m) => pods.get(m[1])],

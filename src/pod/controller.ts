@@ -1,0 +1,735 @@
+// The kubelet's job for one pod, in the supervisor: starts container instances, observes
+// their exits, restarts them by policy with CrashLoopBackOff, runs init containers in
+// order and sidecars beside the app containers, probes, hooks, ordered termination and
+// the pod deadline. Level-triggered: every change (exit, probe result, timer, verb)
+// requests a sync, and a sync compares the record with the spec and acts.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Socket } from 'node:net';
+import { kill as killPid, pidfdExitStatus, pidfdOpen, closeFd } from '../../native-bindings/libc.js';
+import { createCgroup, killCgroup } from '../cgroup/cgroup2.js';
+import { containerArgv, containerEnv, userOf, type BindMount, type InitConfig } from '../container/init-config.js';
+import type { InitFailure } from '../container/init-stage.js';
+import { openFifoReader, spawnContainer, type SpawnedContainer } from '../container/spawn-container.js';
+import { recordEvent } from '../events/recorder.js';
+import type { EventInput } from '../events/types.js';
+import { isSameLiveProcess, processExists } from '../kernel/procfs.js';
+import { CriLogFile } from '../logs/log-file.js';
+import type { Container, Probe } from '../spec/types.js';
+import { readJson, writeJsonAtomic } from '../state/atomic.js';
+import type { PodPaths } from '../state/paths.js';
+import type { ContainerRecord, PodRecord } from '../state/records.js';
+import { NotFoundError, PodrunError } from '../util/errors.js';
+import { advance, restartNotBefore, type BackoffSettings } from './backoff.js';
+import { runHandler } from './handlers.js';
+import { pumpContainerLogs, type ContainerLogPump } from './log-pump.js';
+import { ProbeWorker, type ProbeKind, type ProbeOutcome } from './probe-worker.js';
+import { restartWanted } from './restart-policy.js';
+import { startPauseHolder } from './sandbox.js';
+import { parseSignal, signalName } from './signals.js';
+import { isSidecar, isTerminated, podIsTerminal, podPhase, specOf } from './status.js';
+
+interface LiveInstance {
+  pid: number;
+  pidStart: number;
+  exited: Promise<void>;
+  pumps: ContainerLogPump[];
+  workers: ProbeWorker[];
+}
+
+export interface ControllerDeps {
+  save(): void;
+  backoff: BackoffSettings;
+}
+
+/** The kubelet's minimumGracePeriodInSeconds: a spec grace below it is raised to it. */
+export const MIN_GRACE_SECONDS = 2;
+
+const now = () => new Date().toISOString();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class PodController {
+  readonly live = new Map<string, LiveInstance>();
+  private syncing = false;
+  private dirty = false;
+  private disposed = false;
+  private wakeTimer?: NodeJS.Timeout;
+  private deadlineTimer?: NodeJS.Timeout;
+  /** Containers that `start` asked to run again although their policy would not restart them. */
+  private forced = new Set<string>();
+  /** The start verb in progress: the first failure it must report. */
+  private startCall?: { error?: PodrunError };
+  private busy?: Promise<unknown>;
+
+  constructor(
+    readonly rec: PodRecord,
+    readonly paths: PodPaths,
+    private readonly deps: ControllerDeps,
+  ) {}
+
+  get name(): string {
+    return this.rec.pod.metadata.name;
+  }
+
+  event(type: EventInput['type'], reason: string, message: string, container?: string): void {
+    recordEvent(this.paths, { type, reason, message, ...(container ? { container } : {}) });
+  }
+
+  private save(): void {
+    if (!this.disposed) this.deps.save();
+  }
+
+  /** Serialises verbs on this pod (start, remove); syncs are coalesced separately. */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const prev = this.busy ?? Promise.resolve();
+    const run = prev.catch(() => {}).then(fn);
+    this.busy = run;
+    try {
+      return await run;
+    } finally {
+      if (this.busy === run) this.busy = undefined;
+    }
+  }
+
+  container(name: string): ContainerRecord {
+    const c = this.rec.containers.find((x) => x.name === name);
+    if (!c) throw new NotFoundError(`pod "${this.name}": container "${name}" not found`);
+    return c;
+  }
+
+  // ---- sync loop ----------------------------------------------------------------------
+
+  requestSync(): void {
+    if (this.disposed) return;
+    if (this.syncing) {
+      this.dirty = true;
+      return;
+    }
+    this.syncing = true;
+    void (async () => {
+      try {
+        do {
+          this.dirty = false;
+          await this.syncOnce();
+        } while (this.dirty && !this.disposed);
+      } catch (err) {
+        process.stderr.write(`podrun supervisor: sync of pod ${this.name}: ${(err as Error).stack ?? err}\n`);
+      } finally {
+        this.syncing = false;
+      }
+    })();
+  }
+
+  private async syncOnce(): Promise<void> {
+    const { rec } = this;
+    if (this.disposed || !rec.startedAt || rec.sandbox.state !== 'ready' || rec.terminal) return;
+    if (!(await this.syncInit())) return;
+    const apps = rec.containers.filter((c) => !c.init);
+    for (const c of apps) {
+      if (c.stopped) continue;
+      if (c.state === 'created') await this.startInstance(c);
+      else if (isTerminated(c) && (this.forced.has(c.name) || restartWanted(rec, c))) await this.restart(c);
+    }
+    // Sidecars that ended after initialisation are restarted, unless the pod is done.
+    const appsDone = apps.every((c) => c.stopped || (isTerminated(c) && !c.waiting && !restartWanted(rec, c) && !this.forced.has(c.name)));
+    for (const c of rec.containers.filter((x) => isSidecar(rec, x))) {
+      if (appsDone) {
+        if (c.state === 'running' && !c.stopped) {
+          // The app containers are done for good: the kubelet then stops the sidecars.
+          void this.terminate(rec.containers.filter((x) => isSidecar(rec, x) && x.state === 'running'), this.specGrace(), 'pod completed');
+        }
+        break;
+      }
+      if (isTerminated(c) && !c.stopped) await this.restart(c);
+    }
+    this.noteCompletion();
+  }
+
+  /** Runs init containers in order; true once every one has succeeded (sidecars: started). */
+  private async syncInit(): Promise<boolean> {
+    const { rec } = this;
+    const anyAppRan = rec.containers.some((c) => !c.init && (c.startedAt || c.last));
+    for (const c of rec.containers.filter((x) => x.init)) {
+      if (isSidecar(rec, c)) {
+        if (c.state === 'running') {
+          if (c.started === false && !anyAppRan) return false;
+          continue;
+        }
+        if (c.stopped) return anyAppRan;
+        if (c.state === 'created') {
+          await this.startInstance(c);
+          return false;
+        }
+        if (anyAppRan) continue; // restarted beside the app containers in syncOnce
+        await this.restart(c);
+        return false;
+      }
+      if (isTerminated(c) && c.exitCode === 0) continue;
+      if (anyAppRan) continue; // never re-run once the pod initialised (the sandbox is the same)
+      if (c.stopped || c.state === 'running') return false;
+      if (c.state === 'created') {
+        await this.startInstance(c);
+        return false;
+      }
+      // A failed init container: Never fails the pod; otherwise it is retried with back-off.
+      this.failStart(`init container "${c.name}" failed with exit code ${c.exitCode ?? 'unknown'}` +
+        (rec.pod.spec.restartPolicy === 'Never' ? '' : ` (restartPolicy ${rec.pod.spec.restartPolicy}: retried with back-off)`), 1);
+      if (rec.pod.spec.restartPolicy !== 'Never') await this.restart(c);
+      return false;
+    }
+    return true;
+  }
+
+  /** Restarts now, or schedules the restart when the back-off says so (state waiting: CrashLoopBackOff). */
+  private async restart(c: ContainerRecord): Promise<void> {
+    const forced = this.forced.delete(c.name);
+    const at = Date.now();
+    const notBefore = forced ? at : restartNotBefore(c.backoff, Date.parse(c.finishedAt ?? now()), this.deps.backoff);
+    if (at < notBefore) {
+      if (c.waiting?.until !== notBefore) {
+        const delay = Math.round((c.backoff?.delayMs ?? 0) / 1000);
+        const message = `back-off ${delay}s restarting failed container=${c.name} pod=${this.name}`;
+        c.waiting = { reason: 'CrashLoopBackOff', message, until: notBefore };
+        this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${this.name}`, c.name);
+        this.save();
+      }
+      this.wakeAt(notBefore);
+      return;
+    }
+    if (!forced) c.backoff = advance(c.backoff, at, this.deps.backoff);
+    await this.startInstance(c);
+  }
+
+  private wakeAt(t: number): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.requestSync();
+    }, Math.max(0, t - Date.now()) + 5);
+  }
+
+  private failStart(message: string, exitCode: number): void {
+    if (this.startCall && !this.startCall.error) this.startCall.error = new PodrunError(`pod "${this.name}": ${message}`, exitCode);
+  }
+
+  private lastPhase?: string;
+  /** Pod-level Completed / Failed events when the phase becomes terminal. */
+  private noteCompletion(): void {
+    const phase = podPhase(this.rec);
+    if (phase === this.lastPhase) return;
+    this.lastPhase = phase;
+    if (phase === 'Succeeded') this.event('Normal', 'Completed', `pod ${this.name} succeeded: every container exited 0`);
+    if (phase === 'Failed') this.event('Warning', 'Failed', `pod ${this.name} failed${this.rec.terminal ? `: ${this.rec.terminal.reason}` : ''}`);
+  }
+
+  // ---- start verb ----------------------------------------------------------------------
+
+  /** Starts the pod; resolves once the app containers run (or have run), rejects on the first failure. */
+  async start(): Promise<void> {
+    await this.exclusive(async () => {
+      if (this.rec.terminal) {
+        throw new PodrunError(`pod "${this.name}" ended (${this.rec.terminal.reason}): create a new pod to run it again`);
+      }
+      const since = Date.now();
+      this.rec.startedAt ??= now();
+      this.ensurePauseHolder();
+      this.armDeadline();
+      for (const c of this.rec.containers) {
+        const wasStopped = c.stopped;
+        c.stopped = false;
+        // Run again what has ended and would not be restarted by its policy (or was stopped).
+        if (isTerminated(c) && (!c.init || isSidecar(this.rec, c)) && (wasStopped || !restartWanted(this.rec, c))) this.forced.add(c.name);
+        if (isTerminated(c) && c.init && !isSidecar(this.rec, c) && c.exitCode !== 0) this.forced.add(c.name);
+      }
+      this.startCall = {};
+      this.save();
+      this.requestSync();
+      try {
+        await this.until(() => {
+          if (this.startCall?.error) throw this.startCall.error;
+          const phase = podPhase(this.rec);
+          if (phase === 'Succeeded') return true;
+          if (phase === 'Failed') throw new PodrunError(`pod "${this.name}" failed`, 1);
+          return this.rec.containers
+            .filter((c) => !c.init && !c.stopped)
+            .every((c) => c.state === 'running' || (c.startedAt !== undefined && Date.parse(c.startedAt) >= since - 1000));
+        });
+      } finally {
+        this.startCall = undefined;
+      }
+    });
+  }
+
+  private waiters = new Set<() => void>();
+  /** Called by the manager after every save. */
+  changed(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private until(pred: () => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        try {
+          if (!pred()) return;
+          this.waiters.delete(check);
+          resolve();
+        } catch (err) {
+          this.waiters.delete(check);
+          reject(err);
+        }
+      };
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  /** The pause holder may have been killed; the pinned namespaces outlive it, so start another. */
+  private ensurePauseHolder(): void {
+    const s = this.rec.sandbox;
+    if (s.pid && s.pidStart && isSameLiveProcess(s.pid, s.pidStart)) return;
+    if (this.rec.pod.spec.shareProcessNamespace && this.rec.containers.some((c) => c.state === 'running')) {
+      throw new PodrunError(`pod "${this.name}": the pause holder died, and with it the pod's PID namespace`);
+    }
+    const p = startPauseHolder(s);
+    s.pid = p.pid;
+    s.pidStart = p.pidStart;
+    s.pidNamespace = `/proc/${p.pid}/ns/pid`;
+    this.save();
+  }
+
+  // ---- deadline ------------------------------------------------------------------------
+
+  armDeadline(): void {
+    const secs = this.rec.pod.spec.activeDeadlineSeconds;
+    if (secs === undefined || !this.rec.startedAt || this.rec.terminal || this.deadlineTimer) return;
+    const at = Date.parse(this.rec.startedAt) + secs * 1000;
+    this.deadlineTimer = setTimeout(() => void this.deadlineExceeded(), Math.max(0, at - Date.now()));
+  }
+
+  private async deadlineExceeded(): Promise<void> {
+    if (this.disposed || this.rec.terminal) return;
+    const phase = podPhase(this.rec);
+    if (phase === 'Succeeded' || phase === 'Failed') return;
+    const message = `Pod was active on the node longer than the specified deadline`;
+    this.rec.terminal = { reason: 'DeadlineExceeded', message };
+    this.event('Warning', 'DeadlineExceeded', message);
+    this.save();
+    await this.terminate(this.rec.containers, this.specGrace(), 'the pod exceeded its activeDeadlineSeconds');
+    this.noteCompletion();
+  }
+
+  // ---- instances ----------------------------------------------------------------------------
+
+  private initConfig(c: ContainerRecord): InitConfig {
+    const { pod } = this.rec;
+    const specs = c.init ? pod.spec.initContainers : pod.spec.containers;
+    const idx = specs.findIndex((x) => x.name === c.name);
+    const spec: Container = specs[idx];
+    const field = `spec.${c.init ? 'initContainers' : 'containers'}[${idx}]`;
+    const cpaths = this.paths.container(c.name);
+    const env = containerEnv(spec, this.rec.sandbox.hostname);
+    const mounts: BindMount[] = spec.volumeMounts.map((m, i) => {
+      const vol = pod.spec.volumes.find((v) => v.name === m.name)!;
+      let source = vol.hostPath ? vol.hostPath.path : this.paths.volume(vol.name);
+      if (m.subPath) {
+        source = join(source, m.subPath);
+        if (!existsSync(source)) mkdirSync(source, { recursive: true });
+      }
+      return { source, target: m.mountPath, readOnly: m.readOnly, field: `${field}.volumeMounts[${i}]` };
+    });
+    const { uid, gid } = userOf(pod, spec);
+    return {
+      podName: pod.metadata.name,
+      containerName: c.name,
+      image: readJson<InitConfig['image']>(join(cpaths.dir, 'image.json'))!,
+      rootfs: cpaths.rootfs,
+      upper: cpaths.upper,
+      work: cpaths.work,
+      cgroup: c.cgroup,
+      shm: this.paths.shm,
+      etcFiles: {
+        hostname: join(this.paths.etcDir, 'hostname'),
+        hosts: join(this.paths.etcDir, 'hosts'),
+        resolv: join(this.paths.etcDir, 'resolv.conf'),
+      },
+      mounts,
+      argv: containerArgv(spec, env, field),
+      env: [...env].map(([k, v]) => `${k}=${v}`),
+      cwd: spec.workingDir ?? '/',
+      uid,
+      gid,
+    };
+  }
+
+  /** Starts a new instance of the container; a failure to start is recorded as its exit (StartError). */
+  private async startInstance(c: ContainerRecord): Promise<void> {
+    this.forced.delete(c.name);
+    if (isTerminated(c)) {
+      // A new instance: the old one becomes lastState and keeps its log file (logs --previous).
+      const { state, exitCode, signal, reason, message, startedAt: s0, finishedAt } = c;
+      c.last = { state, exitCode, signal, reason, message, startedAt: s0, finishedAt };
+      c.restartCount += 1;
+    }
+    c.waiting = undefined;
+    const spec = specOf(this.rec, c)!;
+    const cfg = this.initConfig(c);
+    const cpaths = this.paths.container(c.name);
+    writeJsonAtomic(cpaths.config, cfg);
+    createCgroup(c.cgroup);
+    const startedAt = now();
+    let spawned: SpawnedContainer;
+    try {
+      spawned = await spawnContainer({
+        paths: cpaths,
+        configPath: cpaths.config,
+        namespaces: this.rec.sandbox.namespaces,
+        pidNamespace: this.rec.pod.spec.shareProcessNamespace ? this.rec.sandbox.pidNamespace : undefined,
+      });
+    } catch (err) {
+      const f = (err as { failure?: InitFailure }).failure;
+      const streams = err as unknown as { stdout?: { destroy(): void }; stderr?: { destroy(): void } };
+      streams.stdout?.destroy();
+      streams.stderr?.destroy();
+      Object.assign(c, {
+        state: 'exited',
+        exitCode: f?.exitCode ?? 128,
+        reason: f?.reason ?? 'StartError',
+        message: f?.error ?? (err as Error).message,
+        startedAt,
+        finishedAt: now(),
+        pid: undefined,
+        started: false,
+        ready: false,
+      });
+      this.event('Warning', 'Failed', `Error: ${c.message}`, c.name);
+      this.failStart(`container "${c.name}": ${c.message}`, f?.exitCode ?? 125);
+      this.save();
+      // Its restart (by policy, with back-off) comes from the next sync.
+      this.dirty = true;
+      return;
+    }
+    Object.assign(c, {
+      state: 'running',
+      pid: spawned.pid,
+      pidStart: spawned.pidStart,
+      startedAt,
+      finishedAt: undefined,
+      exitCode: undefined,
+      signal: undefined,
+      reason: undefined,
+      message: undefined,
+      started: false,
+      ready: false,
+    });
+    this.event('Normal', 'Created', `Created container ${c.name}`, c.name);
+    this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
+    const inst = this.attach(c, spawned.pid, spawned.pidStart, spawned, spawned.exit.then(({ code, signal }) => ({ code, signal: signal ?? undefined })));
+    this.save();
+    void this.afterStart(c, inst, spec);
+  }
+
+  /** Log pumps and the exit watch of an instance (our child, or adopted through a pidfd). */
+  private attach(
+    c: ContainerRecord,
+    pid: number,
+    pidStart: number,
+    streams: { stdout: Socket; stderr: Socket },
+    exit: Promise<{ code: number | null | undefined; signal?: string; unknown?: boolean }>,
+  ): LiveInstance {
+    const pumps = pumpContainerLogs(streams, new CriLogFile(this.paths.containerLog(c.name, c.restartCount)));
+    const inst: LiveInstance = { pid, pidStart, pumps, workers: [], exited: Promise.resolve() };
+    inst.exited = exit.then(async (st) => {
+      await Promise.all(pumps.map((p) => p.done));
+      for (const w of inst.workers) w.stop();
+      if (c.pid !== pid || this.disposed) return;
+      if (st.unknown) this.markUnknown(c);
+      else this.recordExit(c, st.code ?? undefined, st.signal);
+      c.pid = undefined;
+      c.started = false;
+      c.ready = false;
+      this.live.delete(c.name);
+      this.save();
+      this.requestSync();
+    });
+    this.live.set(c.name, inst);
+    return inst;
+  }
+
+  /** postStart, then the probes; `started` once postStart returned and the startup probe passed. */
+  private async afterStart(c: ContainerRecord, inst: LiveInstance, spec: Container): Promise<void> {
+    const alive = () => this.live.get(c.name) === inst && !this.disposed;
+    const hook = spec.lifecycle?.postStart;
+    if (hook) {
+      const out = await runHandler(this, c, hook, { timeoutMs: 0, userAgent: 'kube-lifecycle' });
+      if (!alive()) return;
+      if (out.result === 'Failure') {
+        this.event('Warning', 'FailedPostStartHook', `PostStartHook failed: ${out.output}`.trim(), c.name);
+        c.message = `PostStartHook failed: ${out.output}`;
+        await this.stopOne(c, this.specGrace(), 'FailedPostStartHook');
+        return;
+      }
+    }
+    const startedAtMs = Date.parse(c.startedAt!);
+    const probes: [ProbeKind, Probe | undefined][] = [
+      ['startup', spec.startupProbe],
+      ['liveness', spec.livenessProbe],
+      ['readiness', spec.readinessProbe],
+    ];
+    if (!spec.startupProbe) this.markStarted(c, inst);
+    for (const [kind, probe] of probes) {
+      if (!probe) continue;
+      const w = new ProbeWorker(kind, probe, startedAtMs, {
+        started: () => c.started === true,
+        attempt: () => runHandler(this, c, probe, { timeoutMs: probe.timeoutSeconds * 1000, userAgent: 'kube-probe' }),
+        observed: (o) => this.probeObserved(c, kind, o),
+        publish: (r, o) => void this.probePublished(c, inst, kind, r, o, probe),
+      });
+      inst.workers.push(w);
+      w.start();
+    }
+  }
+
+  private markStarted(c: ContainerRecord, inst: LiveInstance): void {
+    c.started = true;
+    this.save();
+    inst.workers.find((w) => w.kind === 'readiness')?.trigger();
+    this.requestSync();
+  }
+
+  private probeObserved(c: ContainerRecord, kind: ProbeKind, o: ProbeOutcome): void {
+    const Kind = kind[0].toUpperCase() + kind.slice(1);
+    if (o.result === 'Failure') this.event('Warning', 'Unhealthy', `${Kind} probe failed: ${o.output}`.trim(), c.name);
+    else if (o.result === 'Warning') this.event('Warning', 'ProbeWarning', `${Kind} probe warning: ${o.output}`.trim(), c.name);
+  }
+
+  private async probePublished(
+    c: ContainerRecord,
+    inst: LiveInstance,
+    kind: ProbeKind,
+    result: 'Success' | 'Failure',
+    _o: ProbeOutcome,
+    probe: Probe,
+  ): Promise<void> {
+    if (this.live.get(c.name) !== inst) return;
+    if (kind === 'readiness') {
+      if (c.ready !== (result === 'Success')) {
+        c.ready = result === 'Success';
+        this.save();
+      }
+      return;
+    }
+    if (kind === 'startup' && result === 'Success') {
+      this.markStarted(c, inst);
+      return;
+    }
+    if (result === 'Failure') {
+      const grace = probe.terminationGracePeriodSeconds ?? this.rec.pod.spec.terminationGracePeriodSeconds;
+      await this.stopOne(c, Math.max(grace, MIN_GRACE_SECONDS), `failed ${kind} probe, will be restarted`);
+    }
+  }
+
+  private recordExit(c: ContainerRecord, code: number | undefined, sig: string | undefined): void {
+    c.state = 'exited';
+    c.finishedAt = now();
+    if (sig) {
+      c.signal = sig;
+      c.exitCode = 128 + parseSignal(sig).number;
+    } else {
+      c.exitCode = code ?? 0;
+    }
+    const failedHook = c.message?.startsWith('PostStartHook failed');
+    c.reason = oomKilled(c.cgroup) ? 'OOMKilled' : failedHook ? 'FailedPostStartHook' : c.exitCode === 0 ? 'Completed' : 'Error';
+    if (!failedHook) c.message = undefined;
+  }
+
+  private markUnknown(c: ContainerRecord): void {
+    c.state = 'unknown';
+    c.finishedAt = c.finishedAt ?? now();
+    c.reason = 'ContainerStatusUnknown';
+    c.message = 'the container exited while the podrun supervisor was not running; its exit status could not be read';
+    c.exitCode = undefined;
+  }
+
+  // ---- adoption ------------------------------------------------------------------------------
+
+  /** After a supervisor restart: watch live containers, resume probes, deadlines and restarts. */
+  adopt(): void {
+    for (const c of this.rec.containers) {
+      if (c.state !== 'running') continue;
+      if (c.pid && c.pidStart && isSameLiveProcess(c.pid, c.pidStart)) {
+        this.watchAdopted(c);
+      } else {
+        this.markUnknown(c);
+        c.pid = undefined;
+      }
+    }
+    this.armDeadline();
+    this.save();
+    this.requestSync();
+  }
+
+  /** Watches a container that is not our child: a pidfd reports its exit status (kernel 6.15+). */
+  private watchAdopted(c: ContainerRecord): void {
+    let pidfd = -1;
+    try {
+      pidfd = pidfdOpen(c.pid!);
+    } catch {
+      pidfd = -1;
+    }
+    const pid = c.pid!;
+    const pidStart = c.pidStart!;
+    const exit = (async () => {
+      while (isSameLiveProcess(pid, pidStart)) await sleep(250);
+      // The kernel records the exit status for pidfds when the zombie is reaped, by
+      // whoever inherited it (PID 1 here, which may take seconds): wait for that, bounded.
+      const deadline = Date.now() + 30_000;
+      while (processExists(pid, pidStart) && Date.now() < deadline) await sleep(100);
+      let status: number | undefined;
+      for (let i = 0; i < 10 && pidfd >= 0 && status === undefined; i++) {
+        status = pidfdExitStatus(pidfd);
+        if (status === undefined) await sleep(50);
+      }
+      if (pidfd >= 0) closeFd(pidfd);
+      if (status === undefined) return { code: undefined, unknown: true };
+      return { code: (status >> 8) & 0xff, signal: status & 0x7f ? signalName(status & 0x7f) : undefined };
+    })();
+    const cp = this.paths.container(c.name);
+    const inst = this.attach(c, pid, pidStart, { stdout: openFifoReader(cp.fifo('stdout')), stderr: openFifoReader(cp.fifo('stderr')) }, exit);
+    const spec = specOf(this.rec, c);
+    if (!spec) return;
+    if (c.started === false) {
+      // postStart may not have returned before the supervisor died: deliver it again (at least once).
+      void this.afterStart(c, inst, spec);
+      return;
+    }
+    // Started already: liveness and readiness resume (readiness starts from not ready).
+    c.ready = false;
+    for (const [kind, probe] of [['liveness', spec.livenessProbe], ['readiness', spec.readinessProbe]] as const) {
+      if (!probe) continue;
+      const w = new ProbeWorker(kind, probe, Date.parse(c.startedAt!), {
+        started: () => c.started !== false,
+        attempt: () => runHandler(this, c, probe, { timeoutMs: probe.timeoutSeconds * 1000, userAgent: 'kube-probe' }),
+        observed: (o) => this.probeObserved(c, kind, o),
+        publish: (r, o) => void this.probePublished(c, inst, kind, r, o, probe),
+      });
+      inst.workers.push(w);
+      w.start();
+    }
+  }
+
+  // ---- kill / stop / termination ---------------------------------------------------------------
+
+  signal(c: ContainerRecord, sig: { name: string; number: number }): void {
+    if (c.state !== 'running' || !c.pid || !c.pidStart) return;
+    if (sig.number === 9) {
+      // The whole container, exec'd processes included.
+      killCgroup(c.cgroup);
+    } else if (isSameLiveProcess(c.pid, c.pidStart)) {
+      killPid(c.pid, sig.number);
+    }
+  }
+
+  /** The grace the spec gives (pod terminationGracePeriodSeconds), with the kubelet's 2 s floor. */
+  specGrace(): number {
+    return Math.max(this.rec.pod.spec.terminationGracePeriodSeconds, MIN_GRACE_SECONDS);
+  }
+
+  private stopSignal(c: ContainerRecord): { name: string; number: number } {
+    const s = specOf(this.rec, c)?.lifecycle?.stopSignal;
+    return s ? parseSignal(s) : { name: 'SIGTERM', number: 15 };
+  }
+
+  /** preStop (bounded by the grace), then the stop signal, the rest of the grace, SIGKILL. */
+  async stopOne(c: ContainerRecord, graceSec: number, why: string, floor = true): Promise<void> {
+    const inst = this.live.get(c.name);
+    if (c.state !== 'running' || !inst) return;
+    this.event('Normal', 'Killing', `Stopping container ${c.name}: ${why}`, c.name);
+    const remaining = await this.preStop(c, inst, graceSec);
+    await this.signalAndWait(c, inst, floor ? Math.max(remaining, MIN_GRACE_SECONDS) : remaining);
+  }
+
+  /** Runs the preStop hook (if any and grace > 0) within the grace; returns the grace left, in whole seconds. */
+  private async preStop(c: ContainerRecord, inst: LiveInstance, graceSec: number): Promise<number> {
+    const hook = specOf(this.rec, c)?.lifecycle?.preStop;
+    if (!hook || graceSec <= 0) return graceSec;
+    const t0 = Date.now();
+    const out = await Promise.race([
+      runHandler(this, c, hook, { timeoutMs: graceSec * 1000, userAgent: 'kube-lifecycle' }),
+      inst.exited.then(() => ({ result: 'Success' as const, output: '' })),
+      sleep(graceSec * 1000).then(() => ({ result: 'Failure' as const, output: `did not return within the ${graceSec}s grace period` })),
+    ]);
+    if (out.result === 'Failure') this.event('Warning', 'FailedPreStopHook', `PreStopHook failed: ${out.output}`.trim(), c.name);
+    return Math.max(0, graceSec - Math.floor((Date.now() - t0) / 1000));
+  }
+
+  private async signalAndWait(c: ContainerRecord, inst: LiveInstance, graceSec: number): Promise<void> {
+    if (c.state !== 'running') return;
+    if (graceSec > 0) {
+      this.signal(c, this.stopSignal(c));
+      const timedOut = await Promise.race([inst.exited.then(() => false), sleep(graceSec * 1000).then(() => true)]);
+      if (!timedOut) return;
+    }
+    this.signal(c, { name: 'SIGKILL', number: 9 });
+    await Promise.race([inst.exited, sleep(10_000)]);
+  }
+
+  /**
+   * Stops containers as the kubelet terminates a pod: app (and regular init) containers in
+   * parallel; sidecars' preStop hooks start at once but their stop signal waits until the
+   * app containers have exited, then they stop in reverse order; all within one grace budget.
+   */
+  async terminate(cs: ContainerRecord[], graceSec: number, why: string, floor = true): Promise<void> {
+    for (const c of cs) {
+      c.stopped = true;
+      c.waiting = undefined; // no restart is pending any more
+    }
+    this.save();
+    const running = cs.filter((c) => c.state === 'running' && this.live.has(c.name));
+    const sidecars = running.filter((c) => isSidecar(this.rec, c)).reverse();
+    const others = running.filter((c) => !isSidecar(this.rec, c));
+    const deadline = Date.now() + graceSec * 1000;
+    const left = () => Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+    for (const c of running) this.event('Normal', 'Killing', `Stopping container ${c.name}: ${why}`, c.name);
+    const sidecarPreStops = new Map(sidecars.map((c) => [c.name, this.preStop(c, this.live.get(c.name)!, graceSec)]));
+    await Promise.all(
+      others.map(async (c) => {
+        const inst = this.live.get(c.name);
+        if (!inst) return;
+        const rest = await this.preStop(c, inst, graceSec);
+        await this.signalAndWait(c, inst, floor ? Math.max(Math.min(rest, left()), MIN_GRACE_SECONDS) : Math.min(rest, left()));
+      }),
+    );
+    for (const c of sidecars) {
+      const inst = this.live.get(c.name);
+      if (!inst) continue;
+      await Promise.race([sidecarPreStops.get(c.name), sleep(left() * 1000)]);
+      await this.signalAndWait(c, inst, floor ? Math.max(left(), MIN_GRACE_SECONDS) : left());
+    }
+    this.save();
+  }
+
+  /** Stops timers, probes and log pumps (the pod is being removed). */
+  dispose(): void {
+    this.disposed = true;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    for (const l of this.live.values()) {
+      for (const w of l.workers) w.stop();
+      for (const p of l.pumps) p.close();
+    }
+    for (const w of this.waiters) w();
+  }
+
+  isTerminal(): boolean {
+    return podIsTerminal(this.rec);
+  }
+}
+
+/** The kernel's word on an OOM kill: memory.events of the container's cgroup (needs the memory controller). */
+function oomKilled(cgroup: string): boolean {
+  try {
+    return /^oom_kill [1-9]/m.test(readFileSync(join(cgroup, 'memory.events'), 'utf8'));
+  } catch {
+    return false;
+  }
+}

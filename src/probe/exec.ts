@@ -1,0 +1,56 @@
+// The exec handler of probes and hooks: runs a command in a running container the way
+// `podrun exec` does (CRI ExecSync), captures at most 10 KiB of output for events, and
+// kills the command at its timeout (ExecProbeTimeout semantics).
+import { spawnInContainer } from '../pod/exec.js';
+import type { ContainerRecord } from '../state/records.js';
+
+export const OUTPUT_LIMIT = 10 * 1024;
+
+export interface ExecResult {
+  /** The command's exit code; undefined when it could not run or timed out. */
+  exitCode?: number;
+  timedOut: boolean;
+  output: string;
+  error?: string;
+}
+
+/** Runs argv in the container; timeoutMs 0 = no limit (hooks). */
+export function execInRunningContainer(
+  configPath: string,
+  c: ContainerRecord,
+  argv: string[],
+  timeoutMs: number,
+): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = spawnInContainer(configPath, c, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      resolve({ timedOut: false, output: '', error: (err as Error).message });
+      return;
+    }
+    let output = '';
+    const take = (d: Buffer) => {
+      if (output.length < OUTPUT_LIMIT) output += d.toString('utf8', 0, Math.min(d.length, OUTPUT_LIMIT - output.length));
+    };
+    child.stdout?.on('data', take);
+    child.stderr?.on('data', take);
+    let timedOut = false;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, timeoutMs)
+        : undefined;
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (timer) clearTimeout(timer);
+      resolve({ timedOut: false, output, error: `${argv[0]}: ${err.code === 'ENOENT' ? 'executable file not found' : err.message}` });
+    });
+    child.on('close', (code, sig) => {
+      if (timer) clearTimeout(timer);
+      if (timedOut) resolve({ timedOut: true, output, error: `command timed out after ${timeoutMs / 1000}s` });
+      else resolve({ exitCode: code ?? 128 + (sig === 'SIGKILL' ? 9 : 15), timedOut: false, output });
+    });
+  });
+}
