@@ -155,6 +155,17 @@ export function build(): Command {
     });
 
   program
+    .command('events')
+    .description("pod events, like kubectl's (all pods without POD); -f follows them")
+    .option('-f, --follow', 'follow: until the pod is removed, or until interrupted without POD', false)
+    .addOption(new Option('-o, --output <format>', 'json (JSON lines)'))
+    .argument('[pod]')
+    .action(async (pod: string | undefined, o: { follow: boolean; output?: string }, cmd: Command) => {
+      const { events } = await import('./verbs/events.js');
+      await events(ctx(cmd).state, pod, o);
+    });
+
+  program
     .command('wait')
     .description('wait until the pod is ready or completed; exit 1 on time-out')
     .option('--for <condition>', 'ready or completed', 'ready')

@@ -18,6 +18,7 @@ import { basename, dirname } from 'node:path';
 import { closeSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { writeFileAtomic } from '../state/atomic.js';
+import { fileIdentity } from './identity.js';
 import type { PodPaths } from '../state/paths.js';
 import { completeLines, eventKey, parseEvents, type EventInput, type PodEvent } from './types.js';
 
@@ -37,7 +38,7 @@ export interface RecorderOptions {
 
 /** What the file looked like right after our last write: anything else means re-read it. */
 interface Known {
-  ino: number;
+  id: string;
   size: number;
   lines: number;
   endsWithNewline: boolean;
@@ -51,7 +52,7 @@ export class EventRecorder {
   private readonly now: () => string;
   private known?: Known;
   /** The pod directory lastSeq belongs to (a new directory is a new pod). */
-  private dirIno?: number;
+  private dirId?: string;
   private lastSeq = 0;
   private counts = new Map<string, number>();
 
@@ -74,7 +75,7 @@ export class EventRecorder {
     }
     try {
       const st = fstatSync(fd);
-      if (!this.known || st.ino !== this.known.ino || st.size !== this.known.size) this.recover(fd, st);
+      if (!this.known || fileIdentity(st) !== this.known.id || st.size !== this.known.size) this.recover(fd, st);
       const known = this.known!;
       const message = input.message.length > MAX_MESSAGE ? input.message.slice(0, MAX_MESSAGE - 3) + '...' : input.message;
       const base = { type: input.type, reason: input.reason, container: input.container, message };
@@ -117,17 +118,17 @@ export class EventRecorder {
   private recover(fd: number, st: Stats): void {
     const buf = readAll(fd, st.size);
     const events = parseEvents(buf);
-    const dirIno = statSync(dirname(this.path)).ino;
+    const dirId = fileIdentity(statSync(dirname(this.path)));
     const fileSeq = events.length ? events[events.length - 1].seq : 0;
     // Same pod directory (the file was edited or removed by hand): seq must still only grow.
     // A new directory is a new pod of the same name: it starts again at 1.
-    const samePod = this.dirIno === dirIno;
-    this.dirIno = dirIno;
+    const samePod = this.dirId === dirId;
+    this.dirId = dirId;
     this.lastSeq = samePod ? Math.max(this.lastSeq, fileSeq) : fileSeq;
     if (!samePod) this.counts.clear();
     for (const ev of events) this.remember(eventKey(ev), Math.max(ev.count ?? 1, this.counts.get(eventKey(ev)) ?? 0));
     this.known = {
-      ino: st.ino,
+      id: fileIdentity(st),
       size: st.size,
       lines: completeLines(buf).lines.length,
       endsWithNewline: st.size === 0 || buf[buf.length - 1] === 0x0a,
@@ -148,7 +149,7 @@ export class EventRecorder {
     const kept = lines.slice(i);
     writeFileAtomic(this.path, kept.length ? kept.join('\n') + '\n' : '');
     const st = statSync(this.path);
-    this.known = { ...known, ino: st.ino, size: st.size, lines: kept.length, endsWithNewline: true };
+    this.known = { ...known, id: fileIdentity(st), size: st.size, lines: kept.length, endsWithNewline: true };
   }
 
   private remember(key: string, count: number): void {
