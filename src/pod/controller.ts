@@ -249,7 +249,7 @@ export class PodController {
           if (this.startCall?.error) throw this.startCall.error;
           const phase = podPhase(this.rec);
           if (phase === 'Succeeded') return true;
-          if (phase === 'Failed') throw new PodrunError(`pod "${this.name}" failed`, 1);
+          if (phase === 'Failed') throw new PodrunError(`pod "${this.name}" failed: ${this.whyFailed()}`, 1);
           return this.rec.containers
             .filter((c) => !c.init && !c.stopped)
             .every((c) => c.state === 'running' || (c.startedAt !== undefined && Date.parse(c.startedAt) >= since - 1000));
@@ -258,6 +258,15 @@ export class PodController {
         this.startCall = undefined;
       }
     });
+  }
+
+  /** One line on why the pod is Failed: the deadline, a failed init container, or the failed app containers. */
+  private whyFailed(): string {
+    if (this.rec.terminal) return this.rec.terminal.reason;
+    const failed = this.rec.containers.filter((c) => isTerminated(c) && c.exitCode !== 0 && !isSidecar(this.rec, c));
+    const init = failed.find((c) => c.init);
+    if (init) return `init container "${init.name}" failed with exit code ${init.exitCode ?? 'unknown'}`;
+    return failed.map((c) => `container "${c.name}" exited with code ${c.exitCode ?? 'unknown'}`).join(', ') || 'see podrun inspect';
   }
 
   private waiters = new Set<() => void>();

@@ -1,0 +1,396 @@
+// The kubelet's job, done by podrun's supervisor, on real pods: restarts with
+// CrashLoopBackOff, probes of every handler with their thresholds, startup gating,
+// init containers, sidecars, hooks, termination order and grace, deadlines, events.
+// Short periods (1 s) and a 1 s -> 4 s back-off; every wait polls with a time-out.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BUSYBOX, canRun, manifest, newRoot, podrun, until, type ContainerOpts } from './helpers.js';
+
+const root = canRun ? newRoot('lifecycle') : '/nonexistent';
+const ENV = { PODRUN_SUPERVISOR_IDLE_MS: '3000', PODRUN_BACKOFF_INITIAL_SECONDS: '1', PODRUN_BACKOFF_MAX_SECONDS: '4' };
+const created: string[] = [];
+const cgroups: string[] = [];
+
+const pr = (args: string[], opts: { input?: string; timeout?: number } = {}) => podrun(root, args, { env: ENV, ...opts });
+
+async function ok(args: string[], opts: { input?: string } = {}): Promise<string> {
+  const r = await pr(args, opts);
+  if (r.exitCode !== 0) throw new Error(`podrun ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function run(json: string): Promise<{ exitCode: number; stderr: string }> {
+  const name = (JSON.parse(json) as { metadata: { name: string } }).metadata.name;
+  created.push(name);
+  const r = await pr(['run', '-f', '-'], { input: json });
+  try {
+    cgroups.push((await inspect(name)).status.sandbox.cgroup);
+  } catch {
+    /* not created */
+  }
+  return r;
+}
+
+async function runOk(json: string): Promise<void> {
+  const r = await run(json);
+  if (r.exitCode !== 0) throw new Error(`run exited ${r.exitCode}: ${r.stderr}`);
+}
+
+async function inspect(pod: string): Promise<any> {
+  return JSON.parse(await ok(['inspect', pod]));
+}
+
+function status(p: any, ctr: string): any {
+  const s = [...p.status.initContainerStatuses, ...p.status.containerStatuses].find((c: any) => c.name === ctr);
+  if (!s) throw new Error(`no status for container ${ctr}`);
+  return s;
+}
+
+const ctrStatus = async (pod: string, ctr: string) => status(await inspect(pod), ctr);
+const condition = (p: any, type: string) => p.status.conditions.find((c: any) => c.type === type);
+
+interface Ev {
+  seq: number;
+  time: string;
+  type: string;
+  reason: string;
+  container?: string;
+  message: string;
+}
+
+/** The pod's events, as the supervisor recorded them (ROOT/pods/POD/events.jsonl). */
+function events(pod: string): Ev[] {
+  const f = join(root, 'pods', pod, 'events.jsonl');
+  if (!existsSync(f)) return [];
+  return readFileSync(f, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Ev);
+}
+
+const at = (e: Ev) => Date.parse(e.time);
+const volumeFile = (pod: string, vol: string, file: string) => join(root, 'pods', pod, 'volumes', vol, file);
+const readVolume = (pod: string, vol: string, file: string) => {
+  try {
+    return readFileSync(volumeFile(pod, vol, file), 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+const probe = (handler: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ ...handler, periodSeconds: 1, ...extra });
+const execProbe = (command: string[], extra: Record<string, unknown> = {}) => probe({ exec: { command } }, extra);
+const DATA = { volumes: [{ name: 'data', emptyDir: {} }] };
+const mountData = [{ name: 'data', mountPath: '/data' }];
+const sleeper = (name: string, extra: Record<string, unknown> = {}): ContainerOpts => ({ name, command: ['sleep', '3600'], extra });
+// A shell that exits 0 on SIGTERM, recording it (busybox sh as PID 1 of its PID namespace).
+const graceful = (name: string, log = '/data/log') => ({
+  name,
+  command: ['sh', '-c', `trap "echo ${name} >> ${log}; exit 0" TERM; while true; do sleep 0.1; done`],
+  mounts: mountData,
+});
+
+/** Removes finished pods at once: a crash-looping pod left running would load the machine. */
+async function removed(...pods: string[]): Promise<void> {
+  const r = await pr(['rm', '-f', ...pods]);
+  expect(r.exitCode, r.stderr).toBe(0);
+}
+
+// Concurrent: each test waits on its own pod; generous time-outs for a loaded 2-core machine.
+describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () => {
+  afterAll(async () => {
+    for (const p of created) await pr(['rm', '-f', p]);
+    // Nothing of these pods is left: no cgroup, no mount, no state.
+    for (const cg of cgroups) expect(existsSync(cg), cg).toBe(false);
+    expect(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(root))).toEqual([]);
+    for (const p of created) expect(existsSync(join(root, 'pods', p))).toBe(false);
+  });
+
+  it('restarts a crashing container with a back-off that doubles and caps; its sibling is untouched', async () => {
+    const name = 'lc-backoff';
+    await runOk(manifest(name, [{ name: 'crash', command: ['sh', '-c', 'echo up; exit 1'] }, sleeper('steady')]));
+    const steady = await ctrStatus(name, 'steady');
+    const waiting = await until('CrashLoopBackOff', async () => {
+      const c = await ctrStatus(name, 'crash');
+      return c.state.waiting?.reason === 'CrashLoopBackOff' && c;
+    });
+    expect(waiting.state.waiting.message).toMatch(/^back-off \d+s restarting failed container=crash pod=lc-backoff$/);
+    expect(waiting.lastState.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+    await until('5 restarts', async () => (await ctrStatus(name, 'crash')).restartCount >= 5, 45_000, 250);
+    // From the events: the first crash restarts at once; then each BackOff (recorded at the
+    // exit) is followed by a start after 1, 2, 4, 4 s (plus the time a start takes).
+    const evs = events(name).filter((e) => e.container === 'crash');
+    const starts = evs.filter((e) => e.reason === 'Started');
+    const backoffs = evs.filter((e) => e.reason === 'BackOff');
+    expect(at(starts[1]) - at(starts[0])).toBeLessThan(1000);
+    expect(backoffs[0].seq).toBeGreaterThan(starts[1].seq);
+    const delays = backoffs.slice(0, 4).map((b) => {
+      const next = starts.find((s) => s.seq > b.seq)!;
+      return (at(next) - at(b)) / 1000;
+    });
+    [1, 2, 4, 4].forEach((want, i) => {
+      expect(delays[i], `delay ${i}: ${delays.join(', ')}`).toBeGreaterThanOrEqual(want - 0.05);
+      expect(delays[i], `delay ${i}: ${delays.join(', ')}`).toBeLessThan(want + 1.5);
+    });
+    const p = await inspect(name);
+    expect(p.status.phase).toBe('Running');
+    expect(status(p, 'steady')).toMatchObject({ restartCount: 0, pid: steady.pid });
+    await removed('lc-backoff');
+  });
+
+  it('OnFailure restarts after exit 1 and not after exit 0', async () => {
+    const name = 'lc-onfailure';
+    await runOk(
+      manifest(name, [{ name: 'good', command: ['sh', '-c', 'exit 0'] }, { name: 'bad', command: ['sh', '-c', 'exit 1'] }], { restartPolicy: 'OnFailure' }),
+    );
+    await until('bad restarted twice', async () => (await ctrStatus(name, 'bad')).restartCount >= 2, 20_000);
+    const p = await inspect(name);
+    expect(status(p, 'good')).toMatchObject({ restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } });
+    expect(p.status.phase).toBe('Running');
+    await removed('lc-onfailure');
+  });
+
+  it('a failing exec liveness probe restarts the container after failureThreshold failures', async () => {
+    const name = 'lc-liveness';
+    await runOk(manifest(name, [sleeper('app', { livenessProbe: execProbe(['cat', '/tmp/healthy'], { failureThreshold: 3 }) })]));
+    const c = await until('a liveness restart', async () => {
+      const s = await ctrStatus(name, 'app');
+      return s.restartCount >= 1 && s;
+    }, 20_000);
+    const evs = events(name).filter((e) => e.container === 'app');
+    const started = evs.find((e) => e.reason === 'Started')!;
+    const killing = evs.find((e) => e.reason === 'Killing')!;
+    expect(killing.message).toMatch(/failed liveness probe, will be restarted/);
+    const failures = evs.filter((e) => e.reason === 'Unhealthy' && e.seq > started.seq && e.seq < killing.seq);
+    expect(failures).toHaveLength(3);
+    expect(failures[0].message).toMatch(/^Liveness probe failed: /);
+    // sleep ignores SIGTERM as PID 1: killed after the 2 s floor of a 0 s grace period.
+    expect(c.lastState.terminated.exitCode).toBe(137);
+    await removed('lc-liveness');
+  });
+
+  it('readiness follows an exec probe both ways; liveness that passes restarts nothing; wait --for ready honours it', async () => {
+    const name = 'lc-ready';
+    await runOk(
+      manifest(name, [
+        sleeper('app', {
+          readinessProbe: execProbe(['test', '-e', '/tmp/ready'], { failureThreshold: 2 }),
+          livenessProbe: execProbe(['sh', '-c', 'echo . >> /tmp/live']),
+        }),
+      ]),
+    );
+    let p = await inspect(name);
+    expect(status(p, 'app').ready).toBe(false);
+    expect(condition(p, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    expect((await pr(['wait', '--for', 'ready', '--timeout', '1', name])).exitCode).toBe(1);
+    await ok(['exec', name, '--', 'touch', '/tmp/ready']);
+    expect((await pr(['wait', '--for', 'ready', '--timeout', '15', name])).exitCode).toBe(0);
+    p = await inspect(name);
+    expect(condition(p, 'ContainersReady').status).toBe('True');
+    await ok(['exec', name, '--', 'rm', '/tmp/ready']);
+    await until('not ready again', async () => (await ctrStatus(name, 'app')).ready === false, 15_000);
+    expect((await ok(['exec', name, '--', 'wc', '-l', '/tmp/live'])).trim().split(/\s+/)[0] >= '2').toBe(true);
+    expect((await ctrStatus(name, 'app')).restartCount).toBe(0);
+    await removed('lc-ready');
+  });
+
+  it('tcpSocket and httpGet probes connect inside the pod: pass on a listening server, fail on a closed port and on 404', async () => {
+    const name = 'lc-net';
+    await runOk(
+      manifest(name, [
+        {
+          name: 'web',
+          command: ['sh', '-c', 'mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www'],
+          extra: {
+            ports: [{ containerPort: 8080, name: 'http' }],
+            readinessProbe: probe({ httpGet: { path: '/index.html', port: 'http' } }),
+            livenessProbe: probe({ tcpSocket: { port: 8080 } }),
+          },
+        },
+        sleeper('tcpbad', { readinessProbe: probe({ tcpSocket: { port: 9999 } }, { failureThreshold: 1 }) }),
+        sleeper('httpbad', { livenessProbe: probe({ httpGet: { path: '/missing', port: 8080 } }, { failureThreshold: 2 }) }),
+      ]),
+    );
+    await until('web ready', async () => (await ctrStatus(name, 'web')).ready === true, 15_000);
+    await until('httpbad restarted', async () => (await ctrStatus(name, 'httpbad')).restartCount >= 1, 20_000);
+    const p = await inspect(name);
+    expect(status(p, 'tcpbad').ready).toBe(false);
+    expect(status(p, 'web').restartCount).toBe(0);
+    expect(condition(p, 'Ready')).toMatchObject({ status: 'False', message: expect.stringMatching(/^containers with unready status: \[.*tcpbad.*\]$/) });
+    expect(condition(p, 'Ready').message).not.toMatch(/web/);
+    const evs = events(name);
+    expect(evs.find((e) => e.container === 'tcpbad' && e.reason === 'Unhealthy')?.message).toMatch(/^Readiness probe failed: .*9999.*refused/);
+    expect(evs.find((e) => e.container === 'httpbad' && e.reason === 'Unhealthy')?.message).toMatch(/^Liveness probe failed: .*404/);
+    await removed('lc-net');
+  });
+
+  it('a startup probe holds liveness (and readiness) back until it succeeds', async () => {
+    const name = 'lc-startup';
+    await runOk(
+      manifest(name, [
+        sleeper('app', {
+          startupProbe: execProbe(['test', '-e', '/tmp/up'], { failureThreshold: 60 }),
+          livenessProbe: execProbe(['false'], { failureThreshold: 1 }),
+        }),
+      ]),
+    );
+    await until('3 startup failures', () => events(name).filter((e) => /^Startup probe failed/.test(e.message)).length >= 3, 15_000);
+    const s = await ctrStatus(name, 'app');
+    expect(s).toMatchObject({ started: false, ready: false, restartCount: 0 });
+    expect(events(name).filter((e) => /^Liveness/.test(e.message))).toEqual([]);
+    const touched = Date.now();
+    await ok(['exec', name, '--', 'touch', '/tmp/up']);
+    await until('liveness restarts it once started', async () => (await ctrStatus(name, 'app')).restartCount >= 1, 15_000);
+    const live = events(name).filter((e) => /^Liveness probe failed/.test(e.message));
+    expect(live.length).toBeGreaterThan(0);
+    for (const e of live) expect(at(e)).toBeGreaterThanOrEqual(touched - 50);
+    await removed('lc-startup');
+  });
+
+  it('init containers run in order, each to completion, before the app containers; events come in that order', async () => {
+    const name = 'lc-init';
+    const m = JSON.parse(manifest(name, [{ name: 'app', command: ['sh', '-c', 'cat /data/order; sleep 3600'], mounts: mountData }], DATA));
+    m.spec.initContainers = [
+      { name: 'first', image: BUSYBOX, command: ['sh', '-c', 'sleep 0.3; echo first >> /data/order'], volumeMounts: mountData },
+      { name: 'second', image: BUSYBOX, command: ['sh', '-c', 'echo second >> /data/order'], volumeMounts: mountData },
+    ];
+    await runOk(JSON.stringify(m));
+    const p = await inspect(name);
+    expect(status(p, 'first').state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    expect(Date.parse(status(p, 'second').state.terminated.startedAt)).toBeGreaterThanOrEqual(Date.parse(status(p, 'first').state.terminated.finishedAt));
+    expect(condition(p, 'Initialized').status).toBe('True');
+    await until('app printed the order', async () => (await ok(['logs', name])) === 'first\nsecond\n');
+    const started = events(name).filter((e) => e.reason === 'Started').map((e) => e.container);
+    expect(started).toEqual(['first', 'second', 'app']);
+    const evs = events(name);
+    expect(evs[0].reason).toBe('Scheduled');
+    evs.forEach((e, i) => i > 0 && expect(e.seq).toBe(evs[i - 1].seq + 1));
+    await removed('lc-init');
+  });
+
+  it('an init failure under Never fails the pod and start says so; under OnFailure the init container is retried', async () => {
+    const image = BUSYBOX;
+    const withInit = (name: string, policy: string, cmd: string) => {
+      const m = JSON.parse(manifest(name, [sleeper('app', { volumeMounts: mountData })], { ...DATA, restartPolicy: policy }));
+      m.spec.initContainers = [{ name: 'setup', image, command: ['sh', '-c', cmd], volumeMounts: mountData }];
+      return JSON.stringify(m);
+    };
+    const never = await run(withInit('lc-initfail', 'Never', 'exit 3'));
+    expect(never.exitCode).toBe(1);
+    expect(never.stderr).toMatch(/init container "setup" failed with exit code 3/);
+    let p = await inspect('lc-initfail');
+    expect(p.status.phase).toBe('Failed');
+    expect(status(p, 'app').state.waiting.reason).toBe('PodInitializing');
+    expect(condition(p, 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized' });
+
+    const retry = await run(withInit('lc-initretry', 'OnFailure', 'test -e /data/flag || { touch /data/flag; exit 1; }'));
+    expect(retry.exitCode).toBe(1);
+    expect(retry.stderr).toMatch(/retried with back-off/);
+    await until('app running after the retried init', async () => (await ctrStatus('lc-initretry', 'app')).state.running, 15_000);
+    p = await inspect('lc-initretry');
+    expect(status(p, 'setup')).toMatchObject({ restartCount: 1, state: { terminated: { exitCode: 0 } } });
+    expect(p.status.phase).toBe('Running');
+    await removed('lc-initfail', 'lc-initretry');
+  });
+
+  it('a sidecar starts before the app containers, is restarted on exit, outlives them and is stopped last', async () => {
+    const image = BUSYBOX;
+    const sidecar = (name: string, command: string[]) => ({ name, image, command, restartPolicy: 'Always', volumeMounts: mountData });
+    // Completion: the app exits 0 under Never; the kubelet then stops the sidecar; Succeeded.
+    const m = JSON.parse(manifest('lc-sidecar', [{ name: 'app', command: ['sh', '-c', 'sleep 1; exit 0'] }], { ...DATA, restartPolicy: 'Never' }));
+    m.spec.initContainers = [sidecar('side', graceful('side').command)];
+    await runOk(JSON.stringify(m));
+    await until('Succeeded', async () => (await inspect('lc-sidecar')).status.phase === 'Succeeded', 20_000);
+    let p = await inspect('lc-sidecar');
+    const side = status(p, 'side').state.terminated;
+    const app = status(p, 'app').state.terminated;
+    expect(side.exitCode).toBe(0);
+    expect(Date.parse(side.startedAt)).toBeLessThanOrEqual(Date.parse(app.startedAt));
+    expect(Date.parse(side.finishedAt)).toBeGreaterThanOrEqual(Date.parse(app.finishedAt));
+    expect(readVolume('lc-sidecar', 'data', 'log')).toBe('side\n');
+
+    // Stop: app containers first, then sidecars in reverse order; a crashing sidecar is restarted meanwhile.
+    const m2 = JSON.parse(manifest('lc-sidecar-stop', [graceful('app')], { ...DATA, terminationGracePeriodSeconds: 10 }));
+    m2.spec.initContainers = [sidecar('side1', graceful('side1').command), sidecar('side2', graceful('side2').command), sidecar('flaky', ['sh', '-c', 'sleep 0.5; exit 2'])];
+    await runOk(JSON.stringify(m2));
+    await until('flaky restarted', async () => (await ctrStatus('lc-sidecar-stop', 'flaky')).restartCount >= 1, 15_000);
+    p = await inspect('lc-sidecar-stop');
+    expect(status(p, 'app').state.running).toBeTruthy();
+    await ok(['stop', 'lc-sidecar-stop']);
+    expect(readVolume('lc-sidecar-stop', 'data', 'log')).toBe('app\nside2\nside1\n');
+    await removed('lc-sidecar', 'lc-sidecar-stop');
+  });
+
+  it('preStop runs before the stop signal; postStart runs, and its failure restarts the container', async () => {
+    const name = 'lc-hooks';
+    await runOk(
+      manifest(
+        name,
+        [
+          { ...graceful('app', '/data/stop'), extra: { lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo preStop >> /data/stop'] } } } } },
+          sleeper('post', { volumeMounts: mountData, lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo post > /data/post'] } } } }),
+          sleeper('badpost', { lifecycle: { postStart: { exec: { command: ['false'] } } } }),
+        ],
+        { ...DATA, terminationGracePeriodSeconds: 10 },
+      ),
+    );
+    await until('postStart wrote its file', () => readVolume(name, 'data', 'post') === 'post\n');
+    await until('badpost restarted', async () => (await ctrStatus(name, 'badpost')).restartCount >= 1, 15_000);
+    expect(events(name).find((e) => e.container === 'badpost' && e.reason === 'FailedPostStartHook')).toBeTruthy();
+    await ok(['stop', '-c', 'app', name]);
+    expect(readVolume(name, 'data', 'stop')).toBe('preStop\napp\n');
+    expect((await ctrStatus(name, 'app')).state.terminated.exitCode).toBe(0);
+    await removed('lc-hooks');
+  });
+
+  it('the grace period is respected, then SIGKILL; stop -t overrides it', async () => {
+    const name = 'lc-grace';
+    await runOk(
+      manifest(name, [{ name: 'stubborn', command: ['sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done'] }], { terminationGracePeriodSeconds: 3 }),
+    );
+    let t0 = Date.now();
+    await ok(['stop', name]);
+    let took = (Date.now() - t0) / 1000;
+    expect(took).toBeGreaterThanOrEqual(3);
+    expect(took).toBeLessThan(6);
+    expect((await ctrStatus(name, 'stubborn')).state.terminated).toMatchObject({ exitCode: 137 });
+    await ok(['start', name]);
+    t0 = Date.now();
+    await ok(['stop', '-t', '1', name]);
+    took = (Date.now() - t0) / 1000;
+    expect(took).toBeGreaterThanOrEqual(1);
+    expect(took).toBeLessThan(3);
+    await removed('lc-grace');
+  });
+
+  it('activeDeadlineSeconds ends the pod as Failed with DeadlineExceeded', async () => {
+    const name = 'lc-deadline';
+    await runOk(manifest(name, [sleeper('app')], { activeDeadlineSeconds: 2 }));
+    await until('Failed', async () => (await inspect(name)).status.phase === 'Failed', 15_000);
+    const p = await inspect(name);
+    expect(p.status).toMatchObject({ reason: 'DeadlineExceeded' });
+    expect(status(p, 'app').state.terminated).toBeTruthy();
+    expect(events(name).some((e) => e.reason === 'DeadlineExceeded')).toBe(true);
+    const again = await pr(['start', name]);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toMatch(/DeadlineExceeded/);
+    await removed('lc-deadline');
+  });
+
+  it('logs --previous shows the last instance and logs -f follows the container across restarts', async () => {
+    const name = 'lc-logs';
+    // Each instance lives 1 s, so -f (started during the first) sees all three.
+    const cmd = 'echo x >> /data/n; n=$(wc -l < /data/n); echo "run $n"; sleep 1; [ "$n" -ge 3 ]';
+    await runOk(manifest(name, [{ name: 'app', command: ['sh', '-c', cmd], mounts: mountData }], { ...DATA, restartPolicy: 'OnFailure' }));
+    const follow = pr(['logs', '-f', name], { timeout: 30_000 });
+    await until('Succeeded', async () => (await inspect(name)).status.phase === 'Succeeded', 20_000);
+    const f = await follow;
+    expect(f.exitCode).toBe(0);
+    expect(f.stdout).toBe('run 1\nrun 2\nrun 3\n');
+    expect(await ok(['logs', name])).toBe('run 3\n');
+    expect(await ok(['logs', '--previous', name])).toBe('run 2\n');
+    expect((await ctrStatus(name, 'app')).restartCount).toBe(2);
+    await removed('lc-logs');
+  });
+});
