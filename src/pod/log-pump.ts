@@ -1,6 +1,25 @@
 // Copies one stream of a container (its log FIFO) into the container's CRI log file.
 import type { Socket } from 'node:net';
 import type { CriLogFile } from '../logs/log-file.js';
+import { logLimitsFromEnv, type LogLimits } from '../logs/limits.js';
+import { PodrunError } from '../util/errors.js';
+
+/**
+ * The supervisor's log limits (PODRUN_LOG_MAX_SIZE, PODRUN_LOG_MAX_FILES), read once
+ * when it starts, since it imports this module before anything else runs: the
+ * environment of the podrun command that started it. A bad value stops the supervisor
+ * there, with one line naming the variable in ROOT/supervisor.log; found later, it
+ * would fail a container that is already running.
+ */
+export const SUPERVISOR_LOG_LIMITS: LogLimits = (() => {
+  try {
+    return logLimitsFromEnv(process.env);
+  } catch (err) {
+    if (!(err instanceof PodrunError)) throw err;
+    process.stderr.write(`podrun supervisor: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+})();
 
 export class ContainerLogPump {
   readonly done: Promise<void>;
@@ -25,8 +44,16 @@ export class ContainerLogPump {
   }
 }
 
-/** Pumps both streams of one container instance into one log file, closed when both end. */
-export function pumpContainerLogs(s: { stdout: Socket; stderr: Socket }, file: CriLogFile): ContainerLogPump[] {
+/**
+ * Pumps both streams of one container instance into its log file, closed when both end.
+ * The file is rotated at the supervisor's limits unless it was given its own.
+ */
+export function pumpContainerLogs(
+  s: { stdout: Socket; stderr: Socket },
+  file: CriLogFile,
+  limits: LogLimits = SUPERVISOR_LOG_LIMITS,
+): ContainerLogPump[] {
+  file.limits ??= limits;
   const pumps = [new ContainerLogPump(s.stdout, 'stdout', file), new ContainerLogPump(s.stderr, 'stderr', file)];
   void Promise.all(pumps.map((p) => p.done)).then(() => file.close());
   return pumps;
