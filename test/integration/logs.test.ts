@@ -58,6 +58,7 @@ describe.skipIf(!canRun)('container logs: rotation, reading across files, follow
     const left = leftovers(root);
     expect(left.mounts).toEqual([]);
     expect(left.pods).toEqual([]);
+    rmSync(root, { recursive: true, force: true }); // only once nothing is mounted under it
   });
 
   it('a chatty container ends with at most maxFiles files, whole records, and logs shows the last lines', async () => {
