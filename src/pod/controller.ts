@@ -126,7 +126,7 @@ export class PodController {
     if (!(await this.syncInit())) return;
     const apps = rec.containers.filter((c) => !c.init);
     for (const c of apps) {
-      if (c.stopped) continue;
+      if (c.stopped || this.disposed) continue;
       if (c.state === 'created') await this.startInstance(c);
       else if (isTerminated(c) && (this.forced.has(c.name) || restartWanted(rec, c))) await this.restart(c);
     }
@@ -226,11 +226,13 @@ export class PodController {
 
   /** Starts the pod; resolves once the app containers run (or have run), rejects on the first failure. */
   async start(): Promise<void> {
+    const since = Date.now();
+    const call: { error?: PodrunError } = {};
     await this.exclusive(async () => {
+      if (this.disposed) throw new NotFoundError(`pod "${this.name}" not found`);
       if (this.rec.terminal) {
         throw new PodrunError(`pod "${this.name}" ended (${this.rec.terminal.reason}): create a new pod to run it again`);
       }
-      const since = Date.now();
       this.rec.startedAt ??= now();
       this.ensurePauseHolder();
       this.armDeadline();
@@ -241,23 +243,25 @@ export class PodController {
         if (isTerminated(c) && (!c.init || isSidecar(this.rec, c)) && (wasStopped || !restartWanted(this.rec, c))) this.forced.add(c.name);
         if (isTerminated(c) && c.init && !isSidecar(this.rec, c) && c.exitCode !== 0) this.forced.add(c.name);
       }
-      this.startCall = {};
+      this.startCall = call;
       this.save();
       this.requestSync();
-      try {
-        await this.until(() => {
-          if (this.startCall?.error) throw this.startCall.error;
-          const phase = podPhase(this.rec);
-          if (phase === 'Succeeded') return true;
-          if (phase === 'Failed') throw new PodrunError(`pod "${this.name}" failed: ${this.whyFailed()}`, 1);
-          return this.rec.containers
-            .filter((c) => !c.init && !c.stopped)
-            .every((c) => c.state === 'running' || (c.startedAt !== undefined && Date.parse(c.startedAt) >= since - 1000));
-        });
-      } finally {
-        this.startCall = undefined;
-      }
     });
+    // Waited for outside the lock: rm (and stop) must never queue behind a start that waits.
+    try {
+      await this.until(() => {
+        if (this.disposed) throw new PodrunError(`pod "${this.name}" was removed while starting`, 1);
+        if (call.error) throw call.error;
+        const phase = podPhase(this.rec);
+        if (phase === 'Succeeded') return true;
+        if (phase === 'Failed') throw new PodrunError(`pod "${this.name}" failed: ${this.whyFailed()}`, 1);
+        return this.rec.containers
+          .filter((c) => !c.init && !c.stopped)
+          .every((c) => c.state === 'running' || (c.startedAt !== undefined && Date.parse(c.startedAt) >= since - 1000));
+      });
+    } finally {
+      if (this.startCall === call) this.startCall = undefined;
+    }
   }
 
   /** One line on why the pod is Failed: the deadline, a failed init container, or the failed app containers. */
@@ -372,6 +376,7 @@ export class PodController {
 
   /** Starts a new instance of the container; a failure to start is recorded as its exit (StartError). */
   private async startInstance(c: ContainerRecord): Promise<void> {
+    if (this.disposed) return;
     this.forced.delete(c.name);
     if (isTerminated(c)) {
       // A new instance: the old one becomes lastState and keeps its log file (logs --previous).
@@ -717,16 +722,22 @@ export class PodController {
     this.save();
   }
 
-  /** Stops timers, probes and log pumps (the pod is being removed). */
-  dispose(): void {
+  /**
+   * Stops timers, probes and syncs, then the log pumps (the pod is being removed). Waits
+   * for an in-flight start, bounded, so that nothing writes under the pod's directory
+   * once it is deleted.
+   */
+  async dispose(): Promise<void> {
     this.disposed = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
-    for (const l of this.live.values()) {
-      for (const w of l.workers) w.stop();
-      for (const p of l.pumps) p.close();
-    }
-    for (const w of this.waiters) w();
+    for (const l of this.live.values()) for (const w of l.workers) w.stop();
+    const deadline = Date.now() + 10_000;
+    while (this.syncing && Date.now() < deadline) await sleep(20);
+    const pumps = [...this.live.values()].flatMap((l) => l.pumps);
+    for (const p of pumps) p.close();
+    await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(2000)]);
+    for (const w of [...this.waiters]) w();
   }
 
   isTerminal(): boolean {

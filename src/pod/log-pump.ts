@@ -30,6 +30,14 @@ export class ContainerLogPump {
     file: CriLogFile,
   ) {
     this.done = new Promise((resolve) => {
+      // The reader starts reading when it is created, at spawn. A container that exits
+      // before its pump is attached (during the sync-pipe wait) has already emitted
+      // 'end' and 'close' with nobody listening: an empty stream that is over.
+      if (src.destroyed) {
+        file.endStream(stream);
+        resolve();
+        return;
+      }
       src.on('data', (chunk: Buffer) => file.write(stream, chunk));
       src.on('error', () => {});
       src.on('close', () => {

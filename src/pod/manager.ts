@@ -185,7 +185,7 @@ export class PodManager {
       if (running.length) await e.terminate(e.rec.containers, e.specGrace(), 'pod removed');
       e.rec.sandbox.state = 'removing';
       writeJsonAtomic(e.paths.record, e.rec);
-      e.dispose();
+      await e.dispose();
       destroySandbox(e.paths, e.rec.sandbox.cgroup);
       this.pods.delete(name);
       for (const w of this.changeWaiters) w();

@@ -260,7 +260,7 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
     expect(status(p, 'first').state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
     expect(Date.parse(status(p, 'second').state.terminated.startedAt)).toBeGreaterThanOrEqual(Date.parse(status(p, 'first').state.terminated.finishedAt));
     expect(condition(p, 'Initialized').status).toBe('True');
-    await until('app printed the order', async () => (await ok(['logs', name])) === 'first\nsecond\n');
+    await until('app printed the order', async () => (await ok(['logs', name])) === 'first\nsecond');
     const started = events(name).filter((e) => e.reason === 'Started').map((e) => e.container);
     expect(started).toEqual(['first', 'second', 'app']);
     const evs = events(name);
@@ -387,9 +387,10 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
     await until('Succeeded', async () => (await inspect(name)).status.phase === 'Succeeded', 20_000);
     const f = await follow;
     expect(f.exitCode).toBe(0);
-    expect(f.stdout).toBe('run 1\nrun 2\nrun 3\n');
-    expect(await ok(['logs', name])).toBe('run 3\n');
-    expect(await ok(['logs', '--previous', name])).toBe('run 2\n');
+    // (execa strips the last newline)
+    expect(f.stdout).toBe('run 1\nrun 2\nrun 3');
+    expect(await ok(['logs', name])).toBe('run 3');
+    expect(await ok(['logs', '--previous', name])).toBe('run 2');
     expect((await ctrStatus(name, 'app')).restartCount).toBe(2);
     await removed('lc-logs');
   });
