@@ -658,29 +658,32 @@ export class PodController {
     const inst = this.live.get(c.name);
     if (c.state !== 'running' || !inst) return;
     this.event('Normal', 'Killing', `Stopping container ${c.name}: ${why}`, c.name);
-    const remaining = await this.preStop(c, inst, graceSec);
-    await this.signalAndWait(c, inst, floor ? Math.max(remaining, MIN_GRACE_SECONDS) : remaining);
+    const remaining = await this.preStop(c, inst, graceSec * 1000);
+    await this.signalAndWait(c, inst, floor ? Math.max(remaining, MIN_GRACE_SECONDS * 1000) : remaining);
   }
 
-  /** Runs the preStop hook (if any and grace > 0) within the grace; returns the grace left, in whole seconds. */
-  private async preStop(c: ContainerRecord, inst: LiveInstance, graceSec: number): Promise<number> {
+  /**
+   * Runs the preStop hook (if any and grace > 0) within the grace; returns the grace left,
+   * in ms, less the whole seconds the hook took (the kubelet's arithmetic).
+   */
+  private async preStop(c: ContainerRecord, inst: LiveInstance, graceMs: number): Promise<number> {
     const hook = specOf(this.rec, c)?.lifecycle?.preStop;
-    if (!hook || graceSec <= 0) return graceSec;
+    if (!hook || graceMs <= 0) return graceMs;
     const t0 = Date.now();
     const out = await Promise.race([
-      runHandler(this, c, hook, { timeoutMs: graceSec * 1000, userAgent: 'kube-lifecycle' }),
+      runHandler(this, c, hook, { timeoutMs: graceMs, userAgent: 'kube-lifecycle' }),
       inst.exited.then(() => ({ result: 'Success' as const, output: '' })),
-      sleep(graceSec * 1000).then(() => ({ result: 'Failure' as const, output: `did not return within the ${graceSec}s grace period` })),
+      sleep(graceMs).then(() => ({ result: 'Failure' as const, output: `did not return within the ${graceMs / 1000}s grace period` })),
     ]);
     if (out.result === 'Failure') this.event('Warning', 'FailedPreStopHook', `PreStopHook failed: ${out.output}`.trim(), c.name);
-    return Math.max(0, graceSec - Math.floor((Date.now() - t0) / 1000));
+    return Math.max(0, graceMs - Math.floor((Date.now() - t0) / 1000) * 1000);
   }
 
-  private async signalAndWait(c: ContainerRecord, inst: LiveInstance, graceSec: number): Promise<void> {
+  private async signalAndWait(c: ContainerRecord, inst: LiveInstance, graceMs: number): Promise<void> {
     if (c.state !== 'running') return;
-    if (graceSec > 0) {
+    if (graceMs > 0) {
       this.signal(c, this.stopSignal(c));
-      const timedOut = await Promise.race([inst.exited.then(() => false), sleep(graceSec * 1000).then(() => true)]);
+      const timedOut = await Promise.race([inst.exited.then(() => false), sleep(graceMs).then(() => true)]);
       if (!timedOut) return;
     }
     this.signal(c, { name: 'SIGKILL', number: 9 });
@@ -701,23 +704,25 @@ export class PodController {
     const running = cs.filter((c) => c.state === 'running' && this.live.has(c.name));
     const sidecars = running.filter((c) => isSidecar(this.rec, c)).reverse();
     const others = running.filter((c) => !isSidecar(this.rec, c));
-    const deadline = Date.now() + graceSec * 1000;
-    const left = () => Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+    const graceMs = graceSec * 1000;
+    const deadline = Date.now() + graceMs;
+    const left = () => Math.max(0, deadline - Date.now());
+    const floored = (ms: number) => (floor ? Math.max(ms, MIN_GRACE_SECONDS * 1000) : ms);
     for (const c of running) this.event('Normal', 'Killing', `Stopping container ${c.name}: ${why}`, c.name);
-    const sidecarPreStops = new Map(sidecars.map((c) => [c.name, this.preStop(c, this.live.get(c.name)!, graceSec)]));
+    const sidecarPreStops = new Map(sidecars.map((c) => [c.name, this.preStop(c, this.live.get(c.name)!, graceMs)]));
     await Promise.all(
       others.map(async (c) => {
         const inst = this.live.get(c.name);
         if (!inst) return;
-        const rest = await this.preStop(c, inst, graceSec);
-        await this.signalAndWait(c, inst, floor ? Math.max(Math.min(rest, left()), MIN_GRACE_SECONDS) : Math.min(rest, left()));
+        const rest = await this.preStop(c, inst, graceMs);
+        await this.signalAndWait(c, inst, floored(Math.min(rest, left())));
       }),
     );
     for (const c of sidecars) {
       const inst = this.live.get(c.name);
       if (!inst) continue;
-      await Promise.race([sidecarPreStops.get(c.name), sleep(left() * 1000)]);
-      await this.signalAndWait(c, inst, floor ? Math.max(left(), MIN_GRACE_SECONDS) : left());
+      await Promise.race([sidecarPreStops.get(c.name), sleep(left())]);
+      await this.signalAndWait(c, inst, floored(left()));
     }
     this.save();
   }

@@ -349,18 +349,22 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
     await runOk(
       manifest(name, [{ name: 'stubborn', command: ['sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done'] }], { terminationGracePeriodSeconds: 3 }),
     );
-    let t0 = Date.now();
+    // Measured in the supervisor's own records: from the Killing event to the container's end.
+    const graceTaken = async () => {
+      const killing = events(name).filter((e) => e.reason === 'Killing').at(-1)!;
+      const t = (await ctrStatus(name, 'stubborn')).state.terminated;
+      expect(t.exitCode).toBe(137);
+      return (Date.parse(t.finishedAt) - at(killing)) / 1000;
+    };
     await ok(['stop', name]);
-    let took = (Date.now() - t0) / 1000;
-    expect(took).toBeGreaterThanOrEqual(3);
-    expect(took).toBeLessThan(6);
-    expect((await ctrStatus(name, 'stubborn')).state.terminated).toMatchObject({ exitCode: 137 });
+    let took = await graceTaken();
+    expect(took).toBeGreaterThanOrEqual(2.9);
+    expect(took).toBeLessThan(4.5);
     await ok(['start', name]);
-    t0 = Date.now();
     await ok(['stop', '-t', '1', name]);
-    took = (Date.now() - t0) / 1000;
-    expect(took).toBeGreaterThanOrEqual(1);
-    expect(took).toBeLessThan(3);
+    took = await graceTaken();
+    expect(took).toBeGreaterThanOrEqual(0.9);
+    expect(took).toBeLessThan(2.5);
     await removed('lc-grace');
   });
 
@@ -380,11 +384,11 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
 
   it('logs --previous shows the last instance and logs -f follows the container across restarts', async () => {
     const name = 'lc-logs';
-    // Each instance lives 2 s, so -f (started during the first) sees all three.
-    const cmd = 'echo x >> /data/n; n=$(wc -l < /data/n); echo "run $n"; sleep 2; [ "$n" -ge 3 ]';
+    // Each instance lives 4 s, so -f (started during the first, on a loaded machine) sees all three.
+    const cmd = 'echo x >> /data/n; n=$(wc -l < /data/n); echo "run $n"; sleep 4; [ "$n" -ge 3 ]';
     await runOk(manifest(name, [{ name: 'app', command: ['sh', '-c', cmd], mounts: mountData }], { ...DATA, restartPolicy: 'OnFailure' }));
-    const follow = pr(['logs', '-f', name], { timeout: 30_000 });
-    await until('Succeeded', async () => (await inspect(name)).status.phase === 'Succeeded', 20_000);
+    const follow = pr(['logs', '-f', name], { timeout: 60_000 });
+    await until('Succeeded', async () => (await inspect(name)).status.phase === 'Succeeded', 45_000);
     const f = await follow;
     expect(f.exitCode).toBe(0);
     // (execa strips the last newline)
