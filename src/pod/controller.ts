@@ -3,11 +3,12 @@
 // order and sidecars beside the app containers, probes, hooks, ordered termination and
 // the pod deadline. Level-triggered: every change (exit, probe result, timer, verb)
 // requests a sync, and a sync compares the record with the spec and acts.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { kill as killPid, pidfdExitStatus, pidfdOpen, closeFd } from '../../native-bindings/libc.js';
 import { createCgroup, killCgroup } from '../cgroup/cgroup2.js';
+import { oomKillCount } from '../cgroup/memory-events.js';
 import { containerArgv, containerEnv, userOf, type BindMount, type InitConfig } from '../container/init-config.js';
 import type { InitFailure } from '../container/init-stage.js';
 import { openFifoReader, spawnContainer, type SpawnedContainer } from '../container/spawn-container.js';
@@ -451,13 +452,15 @@ export class PodController {
     exit: Promise<{ code: number | null | undefined; signal?: string; unknown?: boolean }>,
   ): LiveInstance {
     const pumps = pumpContainerLogs(streams, new CriLogFile(this.paths.containerLog(c.name, c.restartCount)));
+    // The cgroup outlives instances: only OOM kills after this point are this instance's.
+    const oomBase = oomKillCount(c.cgroup) ?? 0;
     const inst: LiveInstance = { pid, pidStart, pumps, workers: [], exited: Promise.resolve() };
     inst.exited = exit.then(async (st) => {
       await Promise.all(pumps.map((p) => p.done));
       for (const w of inst.workers) w.stop();
       if (c.pid !== pid || this.disposed) return;
       if (st.unknown) this.markUnknown(c);
-      else this.recordExit(c, st.code ?? undefined, st.signal);
+      else this.recordExit(c, st.code ?? undefined, st.signal, (oomKillCount(c.cgroup) ?? 0) > oomBase);
       c.pid = undefined;
       c.started = false;
       c.ready = false;
@@ -483,17 +486,17 @@ export class PodController {
         return;
       }
     }
-    const startedAtMs = Date.parse(c.startedAt!);
-    const probes: [ProbeKind, Probe | undefined][] = [
-      ['startup', spec.startupProbe],
-      ['liveness', spec.livenessProbe],
-      ['readiness', spec.readinessProbe],
-    ];
     if (!spec.startupProbe) this.markStarted(c, inst);
-    for (const [kind, probe] of probes) {
+    this.startProbes(c, inst, spec, ['startup', 'liveness', 'readiness']);
+  }
+
+  /** One worker per probe the container has, among `kinds`, for this instance. */
+  private startProbes(c: ContainerRecord, inst: LiveInstance, spec: Container, kinds: ProbeKind[]): void {
+    for (const kind of kinds) {
+      const probe: Probe | undefined = spec[`${kind}Probe`];
       if (!probe) continue;
-      const w = new ProbeWorker(kind, probe, startedAtMs, {
-        started: () => c.started === true,
+      const w = new ProbeWorker(kind, probe, Date.parse(c.startedAt!), {
+        started: () => c.started !== false,
         attempt: () => runHandler(this, c, probe, { timeoutMs: probe.timeoutSeconds * 1000, userAgent: 'kube-probe' }),
         observed: (o) => this.probeObserved(c, kind, o),
         publish: (r, o) => void this.probePublished(c, inst, kind, r, o, probe),
@@ -542,7 +545,7 @@ export class PodController {
     }
   }
 
-  private recordExit(c: ContainerRecord, code: number | undefined, sig: string | undefined): void {
+  private recordExit(c: ContainerRecord, code: number | undefined, sig: string | undefined, oomKilled: boolean): void {
     c.state = 'exited';
     c.finishedAt = now();
     if (sig) {
@@ -552,7 +555,7 @@ export class PodController {
       c.exitCode = code ?? 0;
     }
     const failedHook = c.message?.startsWith('PostStartHook failed');
-    c.reason = oomKilled(c.cgroup) ? 'OOMKilled' : failedHook ? 'FailedPostStartHook' : c.exitCode === 0 ? 'Completed' : 'Error';
+    c.reason = oomKilled ? 'OOMKilled' : failedHook ? 'FailedPostStartHook' : c.exitCode === 0 ? 'Completed' : 'Error';
     if (!failedHook) c.message = undefined;
   }
 
@@ -618,17 +621,7 @@ export class PodController {
     }
     // Started already: liveness and readiness resume (readiness starts from not ready).
     c.ready = false;
-    for (const [kind, probe] of [['liveness', spec.livenessProbe], ['readiness', spec.readinessProbe]] as const) {
-      if (!probe) continue;
-      const w = new ProbeWorker(kind, probe, Date.parse(c.startedAt!), {
-        started: () => c.started !== false,
-        attempt: () => runHandler(this, c, probe, { timeoutMs: probe.timeoutSeconds * 1000, userAgent: 'kube-probe' }),
-        observed: (o) => this.probeObserved(c, kind, o),
-        publish: (r, o) => void this.probePublished(c, inst, kind, r, o, probe),
-      });
-      inst.workers.push(w);
-      w.start();
-    }
+    this.startProbes(c, inst, spec, ['liveness', 'readiness']);
   }
 
   // ---- kill / stop / termination ---------------------------------------------------------------
@@ -750,11 +743,3 @@ export class PodController {
   }
 }
 
-/** The kernel's word on an OOM kill: memory.events of the container's cgroup (needs the memory controller). */
-function oomKilled(cgroup: string): boolean {
-  try {
-    return /^oom_kill [1-9]/m.test(readFileSync(join(cgroup, 'memory.events'), 'utf8'));
-  } catch {
-    return false;
-  }
-}

@@ -344,6 +344,59 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
     await removed('lc-hooks');
   });
 
+  it('httpGet hooks: preStop reaches a server in the pod; a postStart that cannot connect fails the container', async () => {
+    const name = 'lc-httphooks';
+    // busybox httpd with a CGI script that records each hit in the shared volume.
+    const cgi = 'printf "#!/bin/sh\\necho hit >> /data/hook\\necho Content-Type: text/plain\\necho\\necho ok\\n" > /www/cgi-bin/hook';
+    await runOk(
+      manifest(
+        name,
+        [
+          {
+            name: 'web',
+            command: ['sh', '-c', `mkdir -p /www/cgi-bin && ${cgi} && chmod +x /www/cgi-bin/hook && exec httpd -f -p 8080 -h /www`],
+            mounts: mountData,
+            extra: { lifecycle: { preStop: { httpGet: { path: '/cgi-bin/hook', port: 8080 } } } },
+          },
+          sleeper('nohost', { lifecycle: { postStart: { httpGet: { path: '/', port: 9 } } } }),
+        ],
+        { ...DATA, terminationGracePeriodSeconds: 3 },
+      ),
+    );
+    await until('nohost failed its hook', () => events(name).some((e) => e.container === 'nohost' && e.reason === 'FailedPostStartHook'), 15_000);
+    expect(events(name).find((e) => e.reason === 'FailedPostStartHook')?.message).toMatch(/refused/);
+    await until('web serves', async () => (await pr(['exec', '-c', 'web', name, '--', 'wget', '-q', '-O', '-', 'http://127.0.0.1:8080/cgi-bin/hook'])).exitCode === 0);
+    const before = readVolume(name, 'data', 'hook').length;
+    await ok(['stop', '-c', 'web', name]);
+    expect(readVolume(name, 'data', 'hook').length).toBeGreaterThan(before);
+    await removed('lc-httphooks');
+  });
+
+  it('a sidecar with a startup probe holds the next init container until it has started', async () => {
+    const name = 'lc-sidecar-gate';
+    const m = JSON.parse(manifest(name, [{ name: 'app', command: ['sleep', '3600'] }], DATA));
+    m.spec.initContainers = [
+      { name: 'side', image: BUSYBOX, command: ['sleep', '3600'], restartPolicy: 'Always', startupProbe: execProbe(['test', '-e', '/tmp/up'], { failureThreshold: 120 }) },
+      { name: 'after', image: BUSYBOX, command: ['sh', '-c', 'exit 0'] },
+    ];
+    expect((await pr(['create', '-f', '-'], { input: JSON.stringify(m) })).exitCode).toBe(0);
+    created.push(name);
+    const starting = pr(['start', name]);
+    await until('2 startup failures', () => events(name).filter((e) => /^Startup probe failed/.test(e.message)).length >= 2, 15_000);
+    let p = await inspect(name);
+    expect(status(p, 'side')).toMatchObject({ started: false, state: { running: expect.anything() } });
+    expect(status(p, 'after').state.waiting).toBeTruthy();
+    expect(status(p, 'app').state.waiting).toBeTruthy();
+    expect(p.status.phase).toBe('Pending');
+    await ok(['exec', '-c', 'side', name, '--', 'touch', '/tmp/up']);
+    expect((await starting).exitCode).toBe(0);
+    p = await inspect(name);
+    expect(status(p, 'after').state.terminated).toMatchObject({ exitCode: 0 });
+    expect(status(p, 'app').state.running).toBeTruthy();
+    expect(p.status.phase).toBe('Running');
+    await removed(name);
+  });
+
   it('the grace period is respected, then SIGKILL; stop -t overrides it', async () => {
     const name = 'lc-grace';
     await runOk(
