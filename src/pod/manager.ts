@@ -178,6 +178,8 @@ export class PodManager {
       throw new NotFoundError(`pod "${name}" not found`);
     }
     return e.exclusive(async () => {
+      // A concurrent rm of the same pod got there first: it is gone, as asked.
+      if (this.pods.get(name) !== e) return true;
       const running = e.rec.containers.filter((c) => c.state === 'running');
       if (running.length && !force) {
         throw new PodrunError(`pod "${name}" has running containers (${running.map((c) => c.name).join(', ')}): stop it first or use rm -f`);

@@ -331,6 +331,16 @@ describe.skipIf(!canRun)('cleanup: nothing leaks', () => {
     for (const f of fs) await expectGone(f);
   });
 
+  it('rm -f of the same pod three times at once: every call exits 0, nothing remains', async () => {
+    const n = 'cl-rm-race';
+    await runPod(root, manifest(n, [sleeper('main')]));
+    const f = await footprint(n);
+    const rs = await Promise.all([0, 1, 2].map(() => podrun(root, ['rm', '-f', n])));
+    for (const r of rs) expect(r.exitCode, r.stderr).toBe(0);
+    expect(existsSync(join(root, 'pods', n))).toBe(false);
+    await expectGone(f);
+  });
+
   it('a failed create (missing hostPath of the second container) leaves nothing', async () => {
     const name = 'cl-failed';
     const cgBefore = new Set(existsSync(CG_PARENT) ? readdirSync(CG_PARENT) : []);

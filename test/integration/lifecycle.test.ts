@@ -167,7 +167,19 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
     expect(failures[0].message).toMatch(/^Liveness probe failed: /);
     // sleep ignores SIGTERM as PID 1: killed after the 2 s floor of a 0 s grace period.
     expect(c.lastState.terminated.exitCode).toBe(137);
-    await removed('lc-liveness');
+    await removed(name);
+  });
+
+  it('an exec probe that outlives timeoutSeconds fails and its process is killed', async () => {
+    const name = 'lc-exec-timeout';
+    await runOk(manifest(name, [sleeper('app', { readinessProbe: execProbe(['sleep', '30'], { timeoutSeconds: 1 }) })]));
+    await until('a timed-out attempt', () => events(name).some((e) => /^Readiness probe failed: .*timed out/.test(e.message)), 15_000);
+    await until('3 attempts', () => events(name).filter((e) => e.reason === 'Unhealthy').length >= 3, 15_000);
+    // One attempt at a time, each killed at its time-out: at most the current one is alive.
+    const ps = await ok(['exec', name, '--', 'ps', '-o', 'args']);
+    expect(ps.split('\n').filter((l) => l.trim() === 'sleep 30').length).toBeLessThanOrEqual(1);
+    expect((await ctrStatus(name, 'app')).ready).toBe(false);
+    await removed(name);
   });
 
   it('readiness follows an exec probe both ways; liveness that passes restarts nothing; wait --for ready honours it', async () => {
