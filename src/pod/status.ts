@@ -70,7 +70,8 @@ export const isStarted = (c: ContainerRecord) => c.state === 'running' && c.star
 
 export function isReady(rec: PodRecord, c: ContainerRecord): boolean {
   if (c.init && !isSidecar(rec, c)) return isTerminated(c) && c.exitCode === 0;
-  if (!isStarted(c)) return false;
+  // A container being stopped for good is no longer ready (the kubelet drops readiness on deletion).
+  if (!isStarted(c) || c.stopped) return false;
   return specOf(rec, c)?.readinessProbe ? c.ready === true : true;
 }
 

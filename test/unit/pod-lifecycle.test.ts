@@ -125,6 +125,11 @@ describe('phase and conditions', () => {
     r.containers[0].ready = true;
     expect(podConditions(r).find((x) => x.type === 'Ready')?.status).toBe('True');
   });
+  it('a container being stopped is no longer ready', () => {
+    const r = pod('Always', { apps: [ctr('a')] }, { a: { ...running, stopped: true } });
+    expect(containerStatus(r, r.containers[0]).ready).toBe(false);
+    expect(podConditions(r).find((x) => x.type === 'Ready')?.status).toBe('False');
+  });
   it('a startup probe holds started (and so ready) until it passes', () => {
     const r = pod('Always', { apps: [ctr('a')] }, { a: { ...running, started: false } });
     expect(containerStatus(r, r.containers[0])).toMatchObject({ started: false, ready: false });
