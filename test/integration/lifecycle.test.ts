@@ -237,6 +237,29 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
     await removed('lc-net');
   });
 
+  it('grpc probes: SERVING passes, NOT_SERVING fails and restarts, in a real pod', async () => {
+    const name = 'lc-grpc';
+    // The host root as image, so the container can run node and the test's gRPC health server.
+    const servers = join(import.meta.dirname, 'probe-test-servers.mjs');
+    await runOk(
+      manifest(name, [
+        {
+          name: 'grpc',
+          image: '/',
+          command: [process.execPath, servers, '18080', '0', '18081', '-', '0.0.0.0'],
+          extra: {
+            readinessProbe: probe({ grpc: { port: 18081 } }),
+            livenessProbe: probe({ grpc: { port: 18081, service: 'down' } }, { failureThreshold: 2, initialDelaySeconds: 2 }),
+          },
+        },
+      ]),
+    );
+    await until('ready through grpc', async () => (await ctrStatus(name, 'grpc')).ready === true, 20_000);
+    await until('restarted by the NOT_SERVING liveness probe', async () => (await ctrStatus(name, 'grpc')).restartCount >= 1, 30_000);
+    expect(events(name).find((e) => /^Liveness/.test(e.message))?.message).toMatch(/^Liveness probe failed: .*NOT_SERVING/);
+    await removed(name);
+  });
+
   it('a startup probe holds liveness (and readiness) back until it succeeds', async () => {
     const name = 'lc-startup';
     await runOk(
