@@ -17,8 +17,20 @@ node_modules/.package-lock.json: package-lock.json
 	npm ci || npm install --no-audit --no-fund
 	touch $@
 
+# dist/ (ESM, type-checked), then dist/exec.cjs: the exec path bundled into one CommonJS
+# file, which bin/podrun runs `podrun exec` from. Node 20's ESM loader and its per-file
+# module loading cost ~20 ms of exec's start-up (bench/README.md). esbuild comes with
+# vitest; koffi stays outside (native module); --keep-names because error classes name
+# themselves with new.target.name. import.meta does not exist in CommonJS:
+# libc.ts uses the bundle's `require` instead, and import.meta.url is made undefined so
+# that any other use fails loudly rather than resolving against dist/.
+EXEC_BUNDLE_FLAGS := --bundle --platform=node --format=cjs --target=node20 --keep-names \
+	--external:koffi --define:import.meta.url=undefined \
+	--log-override:empty-import-meta=error --log-level=warning
+
 build: deps
 	npx tsc -p tsconfig.json
+	npx esbuild src/cli/exec-fast.ts $(EXEC_BUNDLE_FLAGS) --outfile=dist/exec.cjs
 
 # --- Test fixtures (fixtures/build/ is git-ignored) ---
 

@@ -9,7 +9,7 @@
 // neither is on PATH). Everything runs under a private --root in a mkdtemp directory,
 // and everything the bench made is removed at the end, on failure too.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { cpus, release } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -25,6 +25,15 @@ const TIMEOUT_MS = 60_000;
 const TARGET_EXEC_RATIO = 1.3;
 const TARGET_POD_MB = 0.5;
 const TARGET_SUPERVISOR_MB = 60;
+
+// bin/podrun runs exec from dist/exec.cjs only when it is not older than the ESM build
+// (same test as bin/podrun): say which, so a figure from a stale build is not mistaken.
+function execPath() {
+  const bundle = join(REPO, 'dist', 'exec.cjs');
+  const esm = join(REPO, 'dist', 'src', 'cli', 'exec-fast.js');
+  const fresh = existsSync(bundle) && existsSync(esm) && statSync(bundle).mtimeMs >= statSync(esm).mtimeMs;
+  return fresh ? 'dist/exec.cjs (CommonJS bundle)' : 'the ESM build (dist/exec.cjs missing or older than dist/: run `make build`)';
+}
 
 // ---------- small helpers ----------
 
@@ -294,6 +303,7 @@ async function main() {
 
   log(`podrun bench: N=${N}, ${PODS} pods for memory, root ${root}`);
   log(`  node ${process.version}, kernel ${release()}, ${cpus().length} CPU, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  log(`  podrun exec runs from ${execPath()}`);
   log('');
   let failed;
   try {
@@ -483,7 +493,7 @@ function printTable(r) {
   out.push('');
   out.push(`### podrun bench, ${day}`);
   out.push('');
-  out.push(`${cpus().length} CPU (${cpus()[0]?.model.trim()}), kernel ${release()}, node ${process.version}, N=${N}, ${r.mem.pods ?? PODS} idle pods.`);
+  out.push(`${cpus().length} CPU (${cpus()[0]?.model.trim()}), kernel ${release()}, node ${process.version}, N=${N}, ${r.mem.pods ?? PODS} idle pods; exec from ${execPath()}.`);
   out.push('');
   out.push('| Command | median ms | p90 ms | min ms | vs node floor | target | result |');
   out.push('|---|---:|---:|---:|---:|---|---|');

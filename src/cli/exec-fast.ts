@@ -1,8 +1,12 @@
-// A commander-free parser for the one verb whose start-up time is a product feature:
-// `exec` is called in loops by harnesses, and loading commander costs ~20 ms. Anything
-// it does not recognise (help, bundled short flags, unknown options) returns undefined
-// and the full parser takes over, so behaviour stays the same.
+// A commander-free parser and runner for the one verb whose start-up time is a product
+// feature: `exec` is called in loops by harnesses, and loading commander costs ~20 ms.
+// Anything the parser does not recognise (help, bundled short flags, unknown options)
+// returns undefined and the full parser takes over, so behaviour stays the same.
+// This module is also the entry of dist/exec.cjs, the CommonJS bundle bin/podrun runs
+// exec from (Node 20's ESM loader costs ~20 ms of start-up; see bench/README.md).
 import type { ExecOptions } from '../pod/exec.js';
+import { PodrunError } from '../util/errors.js';
+import { report } from './report.js';
 
 export interface FastExec {
   root?: string;
@@ -47,4 +51,18 @@ export function parseExecFast(args: string[]): FastExec | undefined {
   const argv = args.slice(i);
   if (argv.length === 0) return undefined;
   return { root, pod, argv, opts, tty };
+}
+
+/** Runs a parsed exec; resolves with podrun's exit status (the command's, or 125/126/127). */
+export async function runExec(fast: FastExec): Promise<number> {
+  try {
+    if (fast.tty) throw new PodrunError('--tty: terminals are not supported by podrun yet', 2);
+    // Loaded here, inside the try: failing to load them (koffi, ...) is podrun's failure too.
+    const [{ execInContainer }, { StatePaths, resolveRoot }] = await Promise.all([import('../pod/exec.js'), import('../state/paths.js')]);
+    return await execInContainer(new StatePaths(resolveRoot(fast.root)), fast.pod, fast.argv, fast.opts);
+  } catch (e) {
+    report(e);
+    // A failure of podrun itself (not of the command) is 125, as Docker and Podman say.
+    return e instanceof PodrunError ? e.exitCode : 125;
+  }
 }

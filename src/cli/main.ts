@@ -2,7 +2,7 @@
 // 2 invalid input; exec and run pass the command's status through, with 125/126/127 as
 // Docker and Podman use them). `exec` takes a fast path that skips loading commander.
 import { PodrunError } from '../util/errors.js';
-import { parseExecFast } from './exec-fast.js';
+import { parseExecFast, runExec } from './exec-fast.js';
 import { report } from './report.js';
 
 function exitCodeOf(e: unknown): number {
@@ -12,18 +12,7 @@ function exitCodeOf(e: unknown): number {
 export async function main(argv: string[]): Promise<void> {
   const fast = parseExecFast(argv.slice(2));
   if (fast) {
-    try {
-      if (fast.tty) throw new PodrunError('--tty: terminals are not supported by podrun yet', 2);
-      const [{ execInContainer }, { StatePaths, resolveRoot }] = await Promise.all([
-        import('../pod/exec.js'),
-        import('../state/paths.js'),
-      ]);
-      process.exitCode = await execInContainer(new StatePaths(resolveRoot(fast.root)), fast.pod, fast.argv, fast.opts);
-    } catch (e) {
-      report(e);
-      // A failure of podrun itself (not of the command) is 125, as Docker and Podman say.
-      process.exitCode = e instanceof PodrunError ? e.exitCode : 125;
-    }
+    process.exitCode = await runExec(fast);
     return;
   }
   const [{ build }, { CommanderError }] = await Promise.all([import('./program.js'), import('commander')]);
