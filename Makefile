@@ -19,8 +19,8 @@ node_modules/.package-lock.json: package-lock.json
 
 # dist/ (ESM, type-checked), then dist/exec.cjs: the exec path bundled into one CommonJS
 # file, which bin/podrun runs `podrun exec` from. Node 20's ESM loader and its per-file
-# module loading cost ~20 ms of exec's start-up (bench/README.md). esbuild comes with
-# vitest; koffi stays outside (native module); --keep-names because error classes name
+# module loading cost ~20 ms of exec's start-up (bench/README.md). esbuild is a
+# devDependency; koffi stays outside (native module); --keep-names because error classes name
 # themselves with new.target.name. import.meta does not exist in CommonJS:
 # libc.ts uses the bundle's `require` instead, and import.meta.url is made undefined so
 # that any other use fails loudly rather than resolving against dist/.
