@@ -243,19 +243,25 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
     const servers = join(import.meta.dirname, 'probe-test-servers.mjs');
     await runOk(
       manifest(name, [
+        // Two servers (the pod shares one network namespace: distinct ports), so the liveness
+        // restarts of one never race the readiness of the other.
         {
-          name: 'grpc',
+          name: 'up',
           image: '/',
           command: [process.execPath, servers, '18080', '0', '18081', '-', '0.0.0.0'],
-          extra: {
-            readinessProbe: probe({ grpc: { port: 18081 } }),
-            livenessProbe: probe({ grpc: { port: 18081, service: 'down' } }, { failureThreshold: 2, initialDelaySeconds: 2 }),
-          },
+          extra: { readinessProbe: probe({ grpc: { port: 18081 } }) },
+        },
+        {
+          name: 'down',
+          image: '/',
+          command: [process.execPath, servers, '18082', '0', '18083', '-', '0.0.0.0'],
+          extra: { livenessProbe: probe({ grpc: { port: 18083, service: 'down' } }, { failureThreshold: 2, initialDelaySeconds: 2 }) },
         },
       ]),
     );
-    await until('ready through grpc', async () => (await ctrStatus(name, 'grpc')).ready === true, 20_000);
-    await until('restarted by the NOT_SERVING liveness probe', async () => (await ctrStatus(name, 'grpc')).restartCount >= 1, 30_000);
+    await until('ready through grpc', async () => (await ctrStatus(name, 'up')).ready === true, 30_000);
+    await until('restarted by the NOT_SERVING liveness probe', async () => (await ctrStatus(name, 'down')).restartCount >= 1, 30_000);
+    expect((await ctrStatus(name, 'up')).restartCount).toBe(0);
     expect(events(name).find((e) => /^Liveness/.test(e.message))?.message).toMatch(/^Liveness probe failed: .*NOT_SERVING/);
     await removed(name);
   });
