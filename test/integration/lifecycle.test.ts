@@ -239,8 +239,12 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
 
   it('grpc probes: SERVING passes, NOT_SERVING fails and restarts, in a real pod', async () => {
     const name = 'lc-grpc';
-    // The host root as image, so the container can run node and the test's gRPC health server.
-    const servers = join(import.meta.dirname, 'probe-test-servers.mjs');
+    // The host root as image, so the container can run node and the test's gRPC health
+    // server, mounted in from this directory (the host root's /tmp is private to the pod,
+    // and a clean clone may live there).
+    const servers = '/probe-servers/probe-test-servers.mjs';
+    const serversVolume = { volumes: [{ name: 'servers', hostPath: { path: import.meta.dirname, type: 'Directory' } }] };
+    const mountServers = [{ name: 'servers', mountPath: '/probe-servers', readOnly: true }];
     await runOk(
       manifest(name, [
         // Two servers (the pod shares one network namespace: distinct ports), so the liveness
@@ -249,15 +253,17 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
           name: 'up',
           image: '/',
           command: [process.execPath, servers, '18080', '0', '18081', '-', '0.0.0.0'],
+          mounts: mountServers,
           extra: { readinessProbe: probe({ grpc: { port: 18081 } }) },
         },
         {
           name: 'down',
           image: '/',
           command: [process.execPath, servers, '18082', '0', '18083', '-', '0.0.0.0'],
+          mounts: mountServers,
           extra: { livenessProbe: probe({ grpc: { port: 18083, service: 'down' } }, { failureThreshold: 2, initialDelaySeconds: 2 }) },
         },
-      ]),
+      ], serversVolume),
     );
     await until('ready through grpc', async () => (await ctrStatus(name, 'up')).ready === true, 30_000);
     await until('restarted by the NOT_SERVING liveness probe', async () => (await ctrStatus(name, 'down')).restartCount >= 1, 30_000);
