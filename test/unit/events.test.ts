@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EventRecorder, MAX_MESSAGE, recordEvent } from '../../src/events/recorder.js';
 import { EventFollower, followEvents, mergeByTime, readEvents } from '../../src/events/reader.js';
 import { FileTail } from '../../src/events/tail.js';
@@ -9,8 +9,19 @@ import type { PodEvent } from '../../src/events/types.js';
 import { EVENTS_HEADER, eventLine } from '../../src/cli/verbs/events.js';
 import { StatePaths } from '../../src/state/paths.js';
 
+// Every temporary directory of this file, removed at the end.
+const temps: string[] = [];
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+
 function newState(): StatePaths {
-  return new StatePaths(mkdtempSync(join(tmpdir(), 'podrun-events-')));
+  return new StatePaths(tempDir('podrun-events-'));
 }
 
 function newPod(state: StatePaths, name: string) {
@@ -176,7 +187,7 @@ describe('reading events', () => {
   });
 
   it('FileTail holds a partial line until its newline and rereads a replaced file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'podrun-tail-'));
+    const dir = tempDir('podrun-tail-');
     const f = join(dir, 'f');
     const tail = new FileTail(f);
     expect(tail.read()).toEqual([]);

@@ -210,7 +210,7 @@ describe('probe worker', () => {
 
 describe('OOM kills', () => {
   it('reads oom_kill from memory.events, and says when there is no memory controller', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const { oomKillCount } = await import('../../src/cgroup/memory-events.js');
@@ -218,5 +218,6 @@ describe('OOM kills', () => {
     expect(oomKillCount(dir)).toBeUndefined();
     writeFileSync(join(dir, 'memory.events'), 'low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\noom_group_kill 0\n');
     expect(oomKillCount(dir)).toBe(2);
+    rmSync(dir, { recursive: true });
   });
 });
