@@ -2,7 +2,7 @@
 // CrashLoopBackOff, probes of every handler with their thresholds, startup gating,
 // init containers, sidecars, hooks, termination order and grace, deadlines, events.
 // Short periods (1 s) and a 1 s -> 4 s back-off; every wait polls with a time-out.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUSYBOX, canRun, manifest, newRoot, podrun, until, type ContainerOpts } from './helpers.js';
@@ -154,10 +154,15 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
   it('a failing exec liveness probe restarts the container after failureThreshold failures', async () => {
     const name = 'lc-liveness';
     await runOk(manifest(name, [sleeper('app', { livenessProbe: execProbe(['cat', '/tmp/healthy'], { failureThreshold: 3 }) })]));
+    await ok(['exec', name, '--', 'touch', '/dev/shm/kept']);
     const c = await until('a liveness restart', async () => {
       const s = await ctrStatus(name, 'app');
-      return s.restartCount >= 1 && s;
+      return s.restartCount >= 1 && s.state.running && s;
     }, 20_000);
+    // The new instance is in the same pod: the pinned network namespace and /dev/shm.
+    const pod = await inspect(name);
+    expect(readlinkSync(`/proc/${c.pid}/ns/net`)).toBe(`net:[${statSync(pod.status.sandbox.namespaces.net).ino}]`);
+    expect((await pr(['exec', name, '--', 'test', '-e', '/dev/shm/kept'])).exitCode).toBe(0);
     const evs = events(name).filter((e) => e.container === 'app');
     const started = evs.find((e) => e.reason === 'Started')!;
     const killing = evs.find((e) => e.reason === 'Killing')!;
