@@ -3,32 +3,31 @@
 // order and sidecars beside the app containers, probes, hooks, ordered termination and
 // the pod deadline. Level-triggered: every change (exit, probe result, timer, verb)
 // requests a sync, and a sync compares the record with the spec and acts.
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { kill as killPid, pidfdExitStatus, pidfdOpen, closeFd } from '../../native-bindings/libc.js';
-import { createCgroup, killCgroup } from '../cgroup/cgroup2.js';
+import { createCgroup } from '../cgroup/cgroup2.js';
 import { oomKillCount } from '../cgroup/memory-events.js';
-import { containerArgv, containerEnv, userOf, type BindMount, type InitConfig } from '../container/init-config.js';
 import type { InitFailure } from '../container/init-stage.js';
 import { openFifoReader, spawnContainer, type SpawnedContainer } from '../container/spawn-container.js';
 import { recordEvent } from '../events/recorder.js';
 import type { EventInput } from '../events/types.js';
-import { isSameLiveProcess, processExists } from '../kernel/procfs.js';
+import { isSameLiveProcess } from '../kernel/procfs.js';
 import { CriLogFile } from '../logs/log-file.js';
 import type { Container, Probe } from '../spec/types.js';
-import { readJson, writeJsonAtomic } from '../state/atomic.js';
+import { writeJsonAtomic } from '../state/atomic.js';
 import type { PodPaths } from '../state/paths.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
 import { NotFoundError, PodrunError } from '../util/errors.js';
 import { advance, restartNotBefore, type BackoffSettings } from './backoff.js';
+import { watchForeignExit, type ForeignExit } from './foreign-exit.js';
 import { runHandler } from './handlers.js';
+import { instanceConfig } from './instance-config.js';
 import { pumpContainerLogs, type ContainerLogPump } from './log-pump.js';
 import { ProbeWorker, type ProbeKind, type ProbeOutcome } from './probe-worker.js';
 import { restartWanted } from './restart-policy.js';
 import { startPauseHolder } from './sandbox.js';
-import { parseSignal, signalName } from './signals.js';
-import { isSidecar, isTerminated, podIsTerminal, podPhase, specOf } from './status.js';
+import { parseSignal } from './signals.js';
+import { MIN_GRACE_MS, signalContainer, stopContainers, type Stoppable } from './termination.js';
+import { isSidecar, isTerminated, podPhase, specOf } from './status.js';
 
 interface LiveInstance {
   pid: number;
@@ -43,8 +42,6 @@ export interface ControllerDeps {
   backoff: BackoffSettings;
 }
 
-/** The kubelet's minimumGracePeriodInSeconds: a spec grace below it is raised to it. */
-export const MIN_GRACE_SECONDS = 2;
 
 const now = () => new Date().toISOString();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -334,47 +331,6 @@ export class PodController {
 
   // ---- instances ----------------------------------------------------------------------------
 
-  private initConfig(c: ContainerRecord): InitConfig {
-    const { pod } = this.rec;
-    const specs = c.init ? pod.spec.initContainers : pod.spec.containers;
-    const idx = specs.findIndex((x) => x.name === c.name);
-    const spec: Container = specs[idx];
-    const field = `spec.${c.init ? 'initContainers' : 'containers'}[${idx}]`;
-    const cpaths = this.paths.container(c.name);
-    const env = containerEnv(spec, this.rec.sandbox.hostname);
-    const mounts: BindMount[] = spec.volumeMounts.map((m, i) => {
-      const vol = pod.spec.volumes.find((v) => v.name === m.name)!;
-      let source = vol.hostPath ? vol.hostPath.path : this.paths.volume(vol.name);
-      if (m.subPath) {
-        source = join(source, m.subPath);
-        if (!existsSync(source)) mkdirSync(source, { recursive: true });
-      }
-      return { source, target: m.mountPath, readOnly: m.readOnly, field: `${field}.volumeMounts[${i}]` };
-    });
-    const { uid, gid } = userOf(pod, spec);
-    return {
-      podName: pod.metadata.name,
-      containerName: c.name,
-      image: readJson<InitConfig['image']>(join(cpaths.dir, 'image.json'))!,
-      rootfs: cpaths.rootfs,
-      upper: cpaths.upper,
-      work: cpaths.work,
-      cgroup: c.cgroup,
-      shm: this.paths.shm,
-      etcFiles: {
-        hostname: join(this.paths.etcDir, 'hostname'),
-        hosts: join(this.paths.etcDir, 'hosts'),
-        resolv: join(this.paths.etcDir, 'resolv.conf'),
-      },
-      mounts,
-      argv: containerArgv(spec, env, field),
-      env: [...env].map(([k, v]) => `${k}=${v}`),
-      cwd: spec.workingDir ?? '/',
-      uid,
-      gid,
-    };
-  }
-
   /** Starts a new instance of the container; a failure to start is recorded as its exit (StartError). */
   private async startInstance(c: ContainerRecord): Promise<void> {
     if (this.disposed) return;
@@ -387,7 +343,7 @@ export class PodController {
     }
     c.waiting = undefined;
     const spec = specOf(this.rec, c)!;
-    const cfg = this.initConfig(c);
+    const cfg = instanceConfig(this.rec, this.paths, c);
     const cpaths = this.paths.container(c.name);
     writeJsonAtomic(cpaths.config, cfg);
     createCgroup(c.cgroup);
@@ -449,7 +405,7 @@ export class PodController {
     pid: number,
     pidStart: number,
     streams: { stdout: Socket; stderr: Socket },
-    exit: Promise<{ code: number | null | undefined; signal?: string; unknown?: boolean }>,
+    exit: Promise<ForeignExit | { code: number | null; signal?: string; unknown?: undefined }>,
   ): LiveInstance {
     const pumps = pumpContainerLogs(streams, new CriLogFile(this.paths.containerLog(c.name, c.restartCount)));
     // The cgroup outlives instances: only OOM kills after this point are this instance's.
@@ -541,7 +497,7 @@ export class PodController {
     }
     if (result === 'Failure') {
       const grace = probe.terminationGracePeriodSeconds ?? this.rec.pod.spec.terminationGracePeriodSeconds;
-      await this.stopOne(c, Math.max(grace, MIN_GRACE_SECONDS), `failed ${kind} probe, will be restarted`);
+      await this.stopOne(c, grace, `failed ${kind} probe, will be restarted`);
     }
   }
 
@@ -587,29 +543,9 @@ export class PodController {
 
   /** Watches a container that is not our child: a pidfd reports its exit status (kernel 6.15+). */
   private watchAdopted(c: ContainerRecord): void {
-    let pidfd = -1;
-    try {
-      pidfd = pidfdOpen(c.pid!);
-    } catch {
-      pidfd = -1;
-    }
     const pid = c.pid!;
     const pidStart = c.pidStart!;
-    const exit = (async () => {
-      while (isSameLiveProcess(pid, pidStart)) await sleep(250);
-      // The kernel records the exit status for pidfds when the zombie is reaped, by
-      // whoever inherited it (PID 1 here, which may take seconds): wait for that, bounded.
-      const deadline = Date.now() + 30_000;
-      while (processExists(pid, pidStart) && Date.now() < deadline) await sleep(100);
-      let status: number | undefined;
-      for (let i = 0; i < 10 && pidfd >= 0 && status === undefined; i++) {
-        status = pidfdExitStatus(pidfd);
-        if (status === undefined) await sleep(50);
-      }
-      if (pidfd >= 0) closeFd(pidfd);
-      if (status === undefined) return { code: undefined, unknown: true };
-      return { code: (status >> 8) & 0xff, signal: status & 0x7f ? signalName(status & 0x7f) : undefined };
-    })();
+    const exit = watchForeignExit(pid, pidStart);
     const cp = this.paths.container(c.name);
     const inst = this.attach(c, pid, pidStart, { stdout: openFifoReader(cp.fifo('stdout')), stderr: openFifoReader(cp.fifo('stderr')) }, exit);
     const spec = specOf(this.rec, c);
@@ -627,96 +563,37 @@ export class PodController {
   // ---- kill / stop / termination ---------------------------------------------------------------
 
   signal(c: ContainerRecord, sig: { name: string; number: number }): void {
-    if (c.state !== 'running' || !c.pid || !c.pidStart) return;
-    if (sig.number === 9) {
-      // The whole container, exec'd processes included.
-      killCgroup(c.cgroup);
-    } else if (isSameLiveProcess(c.pid, c.pidStart)) {
-      killPid(c.pid, sig.number);
-    }
+    signalContainer(c, sig);
   }
 
   /** The grace the spec gives (pod terminationGracePeriodSeconds), with the kubelet's 2 s floor. */
   specGrace(): number {
-    return Math.max(this.rec.pod.spec.terminationGracePeriodSeconds, MIN_GRACE_SECONDS);
+    return Math.max(this.rec.pod.spec.terminationGracePeriodSeconds * 1000, MIN_GRACE_MS) / 1000;
   }
 
-  private stopSignal(c: ContainerRecord): { name: string; number: number } {
-    const s = specOf(this.rec, c)?.lifecycle?.stopSignal;
-    return s ? parseSignal(s) : { name: 'SIGTERM', number: 15 };
+  /** What src/pod/termination.ts needs of this pod. */
+  private stoppable(): Stoppable {
+    return {
+      rec: this.rec,
+      exited: (c) => this.live.get(c.name)?.exited,
+      runHook: (c, hook, timeoutMs) => runHandler(this, c, hook, { timeoutMs, userAgent: 'kube-lifecycle' }),
+      event: (type, reason, message, container) => this.event(type, reason, message, container),
+    };
   }
 
-  /** preStop (bounded by the grace), then the stop signal, the rest of the grace, SIGKILL. */
-  async stopOne(c: ContainerRecord, graceSec: number, why: string, floor = true): Promise<void> {
-    const inst = this.live.get(c.name);
-    if (c.state !== 'running' || !inst) return;
-    this.event('Normal', 'Killing', `Stopping container ${c.name}: ${why}`, c.name);
-    const remaining = await this.preStop(c, inst, graceSec * 1000);
-    await this.signalAndWait(c, inst, floor ? Math.max(remaining, MIN_GRACE_SECONDS * 1000) : remaining);
+  /** One container (a probe or hook failure): it is restarted afterwards by its policy. */
+  async stopOne(c: ContainerRecord, graceSec: number, why: string): Promise<void> {
+    await stopContainers(this.stoppable(), [c], graceSec, why, true);
   }
 
-  /**
-   * Runs the preStop hook (if any and grace > 0) within the grace; returns the grace left,
-   * in ms, less the whole seconds the hook took (the kubelet's arithmetic).
-   */
-  private async preStop(c: ContainerRecord, inst: LiveInstance, graceMs: number): Promise<number> {
-    const hook = specOf(this.rec, c)?.lifecycle?.preStop;
-    if (!hook || graceMs <= 0) return graceMs;
-    const t0 = Date.now();
-    const out = await Promise.race([
-      runHandler(this, c, hook, { timeoutMs: graceMs, userAgent: 'kube-lifecycle' }),
-      inst.exited.then(() => ({ result: 'Success' as const, output: '' })),
-      sleep(graceMs).then(() => ({ result: 'Failure' as const, output: `did not return within the ${graceMs / 1000}s grace period` })),
-    ]);
-    if (out.result === 'Failure') this.event('Warning', 'FailedPreStopHook', `PreStopHook failed: ${out.output}`.trim(), c.name);
-    return Math.max(0, graceMs - Math.floor((Date.now() - t0) / 1000) * 1000);
-  }
-
-  private async signalAndWait(c: ContainerRecord, inst: LiveInstance, graceMs: number): Promise<void> {
-    if (c.state !== 'running') return;
-    if (graceMs > 0) {
-      this.signal(c, this.stopSignal(c));
-      const timedOut = await Promise.race([inst.exited.then(() => false), sleep(graceMs).then(() => true)]);
-      if (!timedOut) return;
-    }
-    this.signal(c, { name: 'SIGKILL', number: 9 });
-    await Promise.race([inst.exited, sleep(10_000)]);
-  }
-
-  /**
-   * Stops containers as the kubelet terminates a pod: app (and regular init) containers in
-   * parallel; sidecars' preStop hooks start at once but their stop signal waits until the
-   * app containers have exited, then they stop in reverse order; all within one grace budget.
-   */
+  /** Stops containers for good (stop, rm, the deadline, completion): no restart until `start`. */
   async terminate(cs: ContainerRecord[], graceSec: number, why: string, floor = true): Promise<void> {
     for (const c of cs) {
       c.stopped = true;
       c.waiting = undefined; // no restart is pending any more
     }
     this.save();
-    const running = cs.filter((c) => c.state === 'running' && this.live.has(c.name));
-    const sidecars = running.filter((c) => isSidecar(this.rec, c)).reverse();
-    const others = running.filter((c) => !isSidecar(this.rec, c));
-    const graceMs = graceSec * 1000;
-    const deadline = Date.now() + graceMs;
-    const left = () => Math.max(0, deadline - Date.now());
-    const floored = (ms: number) => (floor ? Math.max(ms, MIN_GRACE_SECONDS * 1000) : ms);
-    for (const c of running) this.event('Normal', 'Killing', `Stopping container ${c.name}: ${why}`, c.name);
-    const sidecarPreStops = new Map(sidecars.map((c) => [c.name, this.preStop(c, this.live.get(c.name)!, graceMs)]));
-    await Promise.all(
-      others.map(async (c) => {
-        const inst = this.live.get(c.name);
-        if (!inst) return;
-        const rest = await this.preStop(c, inst, graceMs);
-        await this.signalAndWait(c, inst, floored(Math.min(rest, left())));
-      }),
-    );
-    for (const c of sidecars) {
-      const inst = this.live.get(c.name);
-      if (!inst) continue;
-      await Promise.race([sidecarPreStops.get(c.name), sleep(left())]);
-      await this.signalAndWait(c, inst, floored(left()));
-    }
+    await stopContainers(this.stoppable(), cs, graceSec, why, floor);
     this.save();
   }
 
@@ -736,10 +613,6 @@ export class PodController {
     for (const p of pumps) p.close();
     await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(2000)]);
     for (const w of [...this.waiters]) w();
-  }
-
-  isTerminal(): boolean {
-    return podIsTerminal(this.rec);
   }
 }
 

@@ -1,0 +1,51 @@
+// What the init stage of one container instance needs (InitConfig), from the pod record:
+// image, layers, cgroup, /etc files, volume binds (subPath directories created), argv
+// and env with $(VAR) expansion, user.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { containerArgv, containerEnv, userOf, type BindMount, type InitConfig } from '../container/init-config.js';
+import type { Container } from '../spec/types.js';
+import { readJson } from '../state/atomic.js';
+import type { PodPaths } from '../state/paths.js';
+import type { ContainerRecord, PodRecord } from '../state/records.js';
+
+export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerRecord): InitConfig {
+  const { pod } = rec;
+  const specs = c.init ? pod.spec.initContainers : pod.spec.containers;
+  const idx = specs.findIndex((x) => x.name === c.name);
+  const spec: Container = specs[idx];
+  const field = `spec.${c.init ? 'initContainers' : 'containers'}[${idx}]`;
+  const cpaths = paths.container(c.name);
+  const env = containerEnv(spec, rec.sandbox.hostname);
+  const mounts: BindMount[] = spec.volumeMounts.map((m, i) => {
+    const vol = pod.spec.volumes.find((v) => v.name === m.name)!;
+    let source = vol.hostPath ? vol.hostPath.path : paths.volume(vol.name);
+    if (m.subPath) {
+      source = join(source, m.subPath);
+      if (!existsSync(source)) mkdirSync(source, { recursive: true });
+    }
+    return { source, target: m.mountPath, readOnly: m.readOnly, field: `${field}.volumeMounts[${i}]` };
+  });
+  const { uid, gid } = userOf(pod, spec);
+  return {
+    podName: pod.metadata.name,
+    containerName: c.name,
+    image: readJson<InitConfig['image']>(join(cpaths.dir, 'image.json'))!,
+    rootfs: cpaths.rootfs,
+    upper: cpaths.upper,
+    work: cpaths.work,
+    cgroup: c.cgroup,
+    shm: paths.shm,
+    etcFiles: {
+      hostname: join(paths.etcDir, 'hostname'),
+      hosts: join(paths.etcDir, 'hosts'),
+      resolv: join(paths.etcDir, 'resolv.conf'),
+    },
+    mounts,
+    argv: containerArgv(spec, env, field),
+    env: [...env].map(([k, v]) => `${k}=${v}`),
+    cwd: spec.workingDir ?? '/',
+    uid,
+    gid,
+  };
+}
