@@ -4,6 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { logLimitsFromEnv } from '../logs/limits.js';
+import { backoffFromEnv } from '../pod/backoff.js';
 import type { StatePaths } from '../state/paths.js';
 import { NotFoundError, PodrunError } from '../util/errors.js';
 
@@ -61,6 +63,10 @@ export class SupervisorClient {
   /** Connects to the root's supervisor, starting one (and so re-adopting pods) if none answers. */
   async ensure(): Promise<void> {
     if (await this.ping()) return;
+    // The supervisor reads these when it starts: a bad value is the user's, say so now
+    // (exit 2, the variable named) rather than after a supervisor that could not start.
+    logLimitsFromEnv(process.env);
+    backoffFromEnv(process.env);
     mkdirSync(this.state.root, { recursive: true, mode: 0o700 });
     const log = openSync(this.state.supervisorLog, 'a');
     // The supervisor is I/O-bound: a small young generation and no optimising compiler

@@ -3,6 +3,7 @@
 // each later exit waits `delay` after finishedAt, then doubles it up to the cap; an entry
 // untouched for 2 x cap is expired and the next crash counts as the first again.
 // The state lives in the container record so that a new supervisor resumes it.
+import { InvalidInputError } from '../util/errors.js';
 
 export interface BackoffSettings {
   initialMs: number; // kubelet: 10 s
@@ -40,7 +41,7 @@ export function backoffFromEnv(env: NodeJS.ProcessEnv): BackoffSettings {
     const v = env[name];
     if (v === undefined || v === '') return dfltMs;
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: "${v}" must be a positive number of seconds`);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidInputError(name, `"${v}": must be a positive number of seconds`);
     return Math.round(n * 1000);
   };
   const maxMs = num('PODRUN_BACKOFF_MAX_SECONDS', KUBELET_BACKOFF.maxMs);

@@ -204,6 +204,28 @@ describe.skipIf(!canRun)('bad input changes nothing and names the culprit', () =
     await bad(['wait', '--for', 'bogus', EXISTING], { exit: 2, mentions: ['--for'] });
   });
 
+  it('a bad probe or hook exits 2 naming its field path', async () => {
+    await createObj(pod('bad-probe', { containers: [ctr('main', { livenessProbe: { exec: { command: ['true'] }, periodSeconds: -1 } })] }), {
+      exit: 2,
+      mentions: ['spec.containers[0].livenessProbe.periodSeconds'],
+    });
+    await createObj(pod('bad-hook', { containers: [ctr('main', { lifecycle: { preStop: { exec: { command: ['true'] }, httpGet: { port: 80 } } } })] }), {
+      exit: 2,
+      mentions: ['spec.containers[0].lifecycle.preStop'],
+    });
+  });
+
+  it('a bad supervisor setting in the environment exits 2 naming the variable, and starts nothing', async () => {
+    const fresh = join(root, 'fresh-root');
+    for (const [name, value] of [['PODRUN_BACKOFF_MAX_SECONDS', 'soon'], ['PODRUN_LOG_MAX_SIZE', 'huge']]) {
+      const r = await podrun(fresh, ['list'], { env: { [name]: value } });
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(name);
+      expect(existsSync(fresh)).toBe(false);
+    }
+  });
+
   it('create of a name that already exists exits 1, and the existing pod is unharmed', async () => {
     const before = await inspect(root, EXISTING);
     await bad(['create', '-f', '-'], { exit: 1, mentions: [EXISTING] }, { input: manifest(EXISTING, [{ name: 'other', command: ['sleep', '5'] }]) });
