@@ -501,6 +501,14 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
     expect(await ok(['logs', name])).toBe('run 3');
     expect(await ok(['logs', '--previous', name])).toBe('run 2');
     expect((await ctrStatus(name, 'app')).restartCount).toBe(2);
+    // A container that ended for good (no restart by its policy) ends -f at once, even
+    // while a sibling keeps the pod Running.
+    const m = manifest('lc-logs-done', [{ name: 'done', command: ['sh', '-c', 'echo hi'] }, sleeper('runner')], { restartPolicy: 'Never' });
+    await runOk(m);
+    await until('done exited', async () => (await ctrStatus('lc-logs-done', 'done')).state.terminated);
+    const d = await pr(['logs', '-f', '-c', 'done', 'lc-logs-done'], { timeout: 15_000 });
+    expect(d).toMatchObject({ exitCode: 0, stdout: 'hi' });
+    await removed('lc-logs-done');
     await removed('lc-logs');
   });
 });

@@ -1,11 +1,12 @@
 // logs: print a container instance's log, its rotated files then the current one.
 // -f follows it across rotations and into the container's later instances (restarts),
-// until the pod is removed or has finished, or the container is stopped.
+// until the pod is removed or has finished, or the container has ended for good.
 import { existsSync, statSync } from 'node:fs';
 import { LinePrinter } from '../../logs/line-printer.js';
 import { LogCursor } from '../../logs/log-cursor.js';
 import { instanceLogExists } from '../../logs/rotation.js';
 import { loadPodRecord } from '../../pod/exec.js';
+import { restartWanted } from '../../pod/restart-policy.js';
 import { podPhase } from '../../pod/status.js';
 import type { PodPaths, StatePaths } from '../../state/paths.js';
 import { InvalidInputError, NotFoundError, PodrunError } from '../../util/errors.js';
@@ -53,7 +54,9 @@ function followedState(state: StatePaths, pod: string, uid: string | undefined, 
   return {
     gone: false,
     restartCount: c.restartCount,
-    finished: phase === 'Succeeded' || phase === 'Failed' || (terminated && !!c.stopped),
+    // Finished for good: stopped, or ended and not to be restarted by its policy (the
+    // contract's "-f on a finished container exits"); a restart is followed instead.
+    finished: phase === 'Succeeded' || phase === 'Failed' || (terminated && (!!c.stopped || (!c.waiting && !restartWanted(rec, c)))),
   };
 }
 
