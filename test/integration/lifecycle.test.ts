@@ -175,6 +175,24 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
     await removed(name);
   });
 
+  it("a probe's terminationGracePeriodSeconds overrides the pod's for the kill it causes", async () => {
+    const name = 'lc-probe-grace';
+    const stubborn = ['sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done'];
+    const liveness = execProbe(['false'], { failureThreshold: 1, terminationGracePeriodSeconds: 3 });
+    await runOk(manifest(name, [{ name: 'app', command: stubborn, extra: { livenessProbe: liveness } }], { terminationGracePeriodSeconds: 60 }));
+    const c = await until('killed by its liveness probe', async () => {
+      const s = await ctrStatus(name, 'app');
+      return s.restartCount >= 1 && s;
+    }, 20_000);
+    const killing = events(name).find((e) => e.reason === 'Killing')!;
+    const took = (Date.parse(c.lastState.terminated.finishedAt) - at(killing)) / 1000;
+    expect(took).toBeGreaterThanOrEqual(2.9);
+    expect(took).toBeLessThan(6); // 3 s, not the pod's 60 s
+    expect(c.lastState.terminated.exitCode).toBe(137);
+    await ok(['stop', '-t', '0', name]); // rm -f would give the restarted instance its 60 s
+    await removed(name);
+  });
+
   it('an exec probe that outlives timeoutSeconds fails and its process is killed', async () => {
     const name = 'lc-exec-timeout';
     await runOk(manifest(name, [sleeper('app', { readinessProbe: execProbe(['sleep', '30'], { timeoutSeconds: 1 }) })]));
