@@ -233,3 +233,42 @@ export function podView(rec: PodRecord) {
     },
   };
 }
+
+type StatusView = ReturnType<typeof containerStatus>;
+
+/**
+ * The STATUS column of `kubectl get pods` (printPod in kubectl's printers): the phase,
+ * or what a human needs instead: `Init:1/2`, `Init:CrashLoopBackOff`, `CrashLoopBackOff`,
+ * `Completed`, `Error`, `PodInitializing`, `NotReady`, `DeadlineExceeded`.
+ */
+export function displayStatus(view: ReturnType<typeof podView>): string {
+  const { status, spec } = view;
+  let reason: string = status.reason ?? status.phase;
+  const terminatedReason = (t: NonNullable<StatusView['state']['terminated']>, prefix: string) =>
+    t.reason ? prefix + t.reason : t.signal ? `${prefix}Signal:${t.signal}` : `${prefix}ExitCode:${t.exitCode}`;
+  let initializing = false;
+  status.initContainerStatuses.forEach((c, i) => {
+    if (initializing) return;
+    const sidecar = spec.initContainers[i]?.restartPolicy === 'Always';
+    const t = c.state.terminated;
+    const w = c.state.waiting;
+    if (t && t.exitCode === 0) return;
+    if (sidecar && c.started) return;
+    initializing = true;
+    if (t) reason = terminatedReason(t, 'Init:');
+    else if (w?.reason && w.reason !== 'PodInitializing') reason = `Init:${w.reason}`;
+    else reason = `Init:${i}/${spec.initContainers.length}`;
+  });
+  if (initializing || status.reason) return reason;
+  let hasRunning = false;
+  for (const c of [...status.containerStatuses].reverse()) {
+    const t = c.state.terminated;
+    if (c.state.waiting?.reason) reason = c.state.waiting.reason;
+    else if (t) reason = terminatedReason(t, '');
+    else if (c.ready && c.state.running) hasRunning = true;
+  }
+  if (reason === 'Completed' && hasRunning) {
+    reason = status.conditions.some((c) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
+  }
+  return reason;
+}

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { advance, backoffFromEnv, restartNotBefore, KUBELET_BACKOFF, type BackoffEntry } from '../../src/pod/backoff.js';
 import { restartWanted } from '../../src/pod/restart-policy.js';
 import { ProbeWorker, type ProbeOutcome } from '../../src/pod/probe-worker.js';
-import { containerStatus, podConditions, podPhase, trackConditions } from '../../src/pod/status.js';
+import { containerStatus, displayStatus, podConditions, podPhase, podView, trackConditions } from '../../src/pod/status.js';
 import type { Container, Probe } from '../../src/spec/types.js';
 import type { ContainerRecord, PodRecord } from '../../src/state/records.js';
 
@@ -219,5 +219,31 @@ describe('OOM kills', () => {
     writeFileSync(join(dir, 'memory.events'), 'low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\noom_group_kill 0\n');
     expect(oomKillCount(dir)).toBe(2);
     rmSync(dir, { recursive: true });
+  });
+});
+
+describe('the STATUS column (kubectl printPod)', () => {
+  const run = { state: 'running' as const, startedAt: 's', started: true };
+  const show = (r: PodRecord) => displayStatus(podView(r));
+  it('shows init progress, init failures and back-off', () => {
+    const specs = { init: [ctr('i1'), ctr('i2')], apps: [ctr('a')] };
+    expect(show(pod('Always', specs, { i1: { state: 'exited', exitCode: 0 }, i2: run }))).toBe('Init:1/2');
+    expect(show(pod('Never', specs, { i1: { state: 'exited', exitCode: 3, reason: 'Error' } }))).toBe('Init:Error');
+    expect(show(pod('Always', specs, { i1: { state: 'exited', exitCode: 3, waiting: { reason: 'CrashLoopBackOff', message: '' } } }))).toBe('Init:CrashLoopBackOff');
+  });
+  it('a started sidecar does not hold the init display', () => {
+    const r = pod('Always', { init: [ctr('side', { restartPolicy: 'Always' })], apps: [ctr('a')] }, { side: run, a: run });
+    expect(show(r)).toBe('Running');
+  });
+  it('shows the app containers: CrashLoopBackOff, Completed, Error, NotReady beside a completed one, the deadline', () => {
+    expect(show(pod('Always', { apps: [ctr('a')] }, { a: { state: 'exited', exitCode: 1, waiting: { reason: 'CrashLoopBackOff', message: '' } } }))).toBe('CrashLoopBackOff');
+    expect(show(pod('Never', { apps: [ctr('a')] }, { a: { state: 'exited', exitCode: 0, reason: 'Completed' } }))).toBe('Completed');
+    expect(show(pod('Never', { apps: [ctr('a')] }, { a: { state: 'exited', exitCode: 2, reason: 'Error' } }))).toBe('Error');
+    // One container completed, another still running: the pod is not Ready, kubectl says NotReady.
+    const mixed = pod('Never', { apps: [ctr('a'), ctr('b')] }, { a: run, b: { state: 'exited', exitCode: 0, reason: 'Completed' } });
+    expect(show(mixed)).toBe('NotReady');
+    const r = pod('Always', { apps: [ctr('a')] }, { a: run });
+    r.terminal = { reason: 'DeadlineExceeded', message: '' };
+    expect(show(r)).toBe('DeadlineExceeded');
   });
 });

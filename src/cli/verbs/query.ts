@@ -2,7 +2,7 @@
 import { stringify } from 'yaml';
 import type { SupervisorClient } from '../client.js';
 import { age, printJson, printTable } from '../output.js';
-import type { podView } from '../../pod/status.js';
+import { displayStatus, type podView } from '../../pod/status.js';
 import { InvalidInputError } from '../../util/errors.js';
 
 type PodView = ReturnType<typeof podView>;
@@ -14,8 +14,8 @@ export async function list(client: SupervisorClient, output?: string): Promise<v
   if (output === 'json') return printJson(l);
   const rows = l.items.map((p) => {
     const cs = p.status.containerStatuses;
-    const restarts = cs.reduce((n, c) => n + c.restartCount, 0);
-    return [p.metadata.name, `${cs.filter((c) => c.ready).length}/${cs.length}`, p.status.phase, String(restarts), age(p.metadata.creationTimestamp)];
+    const restarts = [...p.status.initContainerStatuses, ...cs].reduce((n, c) => n + c.restartCount, 0);
+    return [p.metadata.name, `${cs.filter((c) => c.ready).length}/${cs.length}`, displayStatus(p), String(restarts), age(p.metadata.creationTimestamp)];
   });
   printTable(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], rows);
 }
