@@ -253,9 +253,11 @@ export class PodController {
         const phase = podPhase(this.rec);
         if (phase === 'Succeeded') return true;
         if (phase === 'Failed') throw new PodrunError(`pod "${this.name}" failed: ${this.whyFailed()}`, 1);
+        // Started (now or during this call), or already in the restart policy's hands
+        // (backing off): `start` of a crash-looping pod does not wait out the back-off.
         return this.rec.containers
           .filter((c) => !c.init && !c.stopped)
-          .every((c) => c.state === 'running' || (c.startedAt !== undefined && Date.parse(c.startedAt) >= since - 1000));
+          .every((c) => c.state === 'running' || c.waiting !== undefined || (c.startedAt !== undefined && Date.parse(c.startedAt) >= since - 1000));
       });
     } finally {
       if (this.startCall === call) this.startCall = undefined;
