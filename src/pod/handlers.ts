@@ -84,8 +84,7 @@ export async function runHandler(
       userAgent: hook ? LIFECYCLE_USER_AGENT : PROBE_USER_AGENT,
     });
     // A hook fails on transport errors only; the status code does not matter (kubelet lifecycle/handlers.go).
-    if (hook && out.result !== 'Failure') return { result: 'Success', output: out.output };
-    if (hook && /status ?code/i.test(out.output)) return { result: 'Success', output: out.output };
+    if (hook && (out.result !== 'Failure' || out.httpStatus !== undefined)) return { result: 'Success', output: out.output };
     return out;
   }
   if ('grpc' in h && h.grpc) {

@@ -131,9 +131,9 @@ function firstDefaultHost(url: URL): string {
 /** The probe result of the final response (DoHTTPProbe). */
 export function httpOutcome(status: number, body: string): ProbeOutcome {
   if (status >= 200 && status < 400) {
-    if (status >= 300) return { result: 'Warning', output: `Probe terminated redirects, Response body: ${body}` };
-    return { result: 'Success', output: body };
+    if (status >= 300) return { result: 'Warning', output: `Probe terminated redirects, Response body: ${body}`, httpStatus: status };
+    return { result: 'Success', output: body, httpStatus: status };
   }
   // Never the body here: it would land in events (kubernetes#99425).
-  return { result: 'Failure', output: `HTTP probe failed with statuscode: ${status}` };
+  return { result: 'Failure', output: `HTTP probe failed with statuscode: ${status}`, httpStatus: status };
 }

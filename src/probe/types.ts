@@ -12,6 +12,8 @@ export interface ProbeOutcome {
   result: ProbeResult;
   /** Short human text for events, worded like the kubelet's. */
   output: string;
+  /** The final HTTP status, when a response arrived (hooks care only whether one did). */
+  httpStatus?: number;
 }
 
 /** Where a network probe connects: the pod's pinned net namespace, and an address in it. */

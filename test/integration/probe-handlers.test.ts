@@ -112,23 +112,23 @@ describe.skipIf(!canRun)('network probe handlers, from inside a network namespac
 
   describe('httpGet', () => {
     it('200 is a Success with the body as output', async () => {
-      expect(await http('/ok')).toEqual({ result: 'Success', output: 'ok' });
+      expect(await http('/ok')).toEqual({ result: 'Success', output: 'ok', httpStatus: 200 });
     });
 
     it('500 is a Failure that does not leak the body', async () => {
-      expect(await http('/fail')).toEqual({ result: 'Failure', output: 'HTTP probe failed with statuscode: 500' });
+      expect(await http('/fail')).toEqual({ result: 'Failure', output: 'HTTP probe failed with statuscode: 500', httpStatus: 500 });
     });
 
     it('follows a same-host redirect', async () => {
-      expect(await http('/redirect')).toEqual({ result: 'Success', output: 'ok' });
+      expect(await http('/redirect')).toEqual({ result: 'Success', output: 'ok', httpStatus: 200 });
     });
 
     it('does not follow a redirect to another host: Warning', async () => {
-      expect(await http('/other-host')).toEqual({ result: 'Warning', output: 'Probe terminated redirects, Response body: moved away' });
+      expect(await http('/other-host')).toEqual({ result: 'Warning', output: 'Probe terminated redirects, Response body: moved away', httpStatus: 302 });
     });
 
     it('follows 9 redirects; the 10th and a loop are Failures', async () => {
-      expect(await http('/chain/9')).toEqual({ result: 'Success', output: 'end of chain' });
+      expect(await http('/chain/9')).toEqual({ result: 'Success', output: 'end of chain', httpStatus: 200 });
       expect(await http('/chain/10')).toEqual({ result: 'Failure', output: 'Get "/chain/0": stopped after 10 redirects' });
       expect(await http('/loop')).toMatchObject({ result: 'Failure', output: expect.stringContaining('stopped after 10 redirects') });
     });
@@ -199,20 +199,20 @@ describe.skipIf(!canRun)('network probe handlers, from inside a network namespac
     });
 
     it.skipIf(!ipv6)('works over IPv6', async () => {
-      expect(await http('/ok', { host: '::1' })).toEqual({ result: 'Success', output: 'ok' });
+      expect(await http('/ok', { host: '::1' })).toEqual({ result: 'Success', output: 'ok', httpStatus: 200 });
     });
 
     it('resolves a host name in the host (localhost, from /etc/hosts) and connects inside', async () => {
-      expect(await http('/ok', { host: 'localhost' })).toEqual({ result: 'Success', output: 'ok' });
+      expect(await http('/ok', { host: 'localhost' })).toEqual({ result: 'Success', output: 'ok', httpStatus: 200 });
       expect((await tcpProbe(target(CLOSED, { host: 'localhost' }))).output).toMatch(/^dial tcp .*: connect: connection refused$/);
     });
 
     it.skipIf(!haveOpenssl)('HTTPS with a self-signed certificate succeeds (no verification)', async () => {
-      expect(await httpProbe({ ...target(HTTPS), scheme: 'HTTPS', path: '/ok', headers: [] })).toEqual({ result: 'Success', output: 'ok' });
+      expect(await httpProbe({ ...target(HTTPS), scheme: 'HTTPS', path: '/ok', headers: [] })).toEqual({ result: 'Success', output: 'ok', httpStatus: 200 });
     });
 
     it.skipIf(!haveOpenssl)('follows a same-host redirect from http to https', async () => {
-      expect(await http('/to-https')).toEqual({ result: 'Success', output: 'ok' });
+      expect(await http('/to-https')).toEqual({ result: 'Success', output: 'ok', httpStatus: 200 });
     });
 
     it('HTTPS against a plain HTTP server is a Failure', async () => {

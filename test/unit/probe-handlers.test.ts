@@ -131,12 +131,12 @@ describe('redirect decision (Go http.Client + kubelet RedirectChecker)', () => {
 
 describe('http outcome', () => {
   it('2xx Success with the body, 3xx Warning, others Failure without the body', () => {
-    expect(httpOutcome(200, 'fine')).toEqual({ result: 'Success', output: 'fine' });
-    expect(httpOutcome(204, '')).toEqual({ result: 'Success', output: '' });
-    expect(httpOutcome(302, 'moved')).toEqual({ result: 'Warning', output: 'Probe terminated redirects, Response body: moved' });
+    expect(httpOutcome(200, 'fine')).toEqual({ result: 'Success', output: 'fine', httpStatus: 200 });
+    expect(httpOutcome(204, '')).toEqual({ result: 'Success', output: '', httpStatus: 204 });
+    expect(httpOutcome(302, 'moved')).toEqual({ result: 'Warning', output: 'Probe terminated redirects, Response body: moved', httpStatus: 302 });
     expect(httpOutcome(399, '')).toMatchObject({ result: 'Warning' });
-    expect(httpOutcome(400, 'secret')).toEqual({ result: 'Failure', output: 'HTTP probe failed with statuscode: 400' });
-    expect(httpOutcome(503, 'secret')).toEqual({ result: 'Failure', output: 'HTTP probe failed with statuscode: 503' });
+    expect(httpOutcome(400, 'secret')).toEqual({ result: 'Failure', output: 'HTTP probe failed with statuscode: 400', httpStatus: 400 });
+    expect(httpOutcome(503, 'secret')).toEqual({ result: 'Failure', output: 'HTTP probe failed with statuscode: 503', httpStatus: 503 });
     expect(httpOutcome(101, '')).toMatchObject({ result: 'Failure' });
   });
 });
