@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUSYBOX, canRun, inspect, manifest, newRoot, ok, podrun, runPod, stopSupervisor, type Run } from './helpers.js';
+import { BUSYBOX, canRun, inspect, manifest, newRoot, ok, podrun, runPod, stopSupervisor, removeRoot, type Run } from './helpers.js';
 
 const root = canRun ? newRoot('badinput') : '/nonexistent';
 const EXISTING = 'bad-input-existing';
@@ -62,7 +62,7 @@ describe.skipIf(!canRun)('bad input changes nothing and names the culprit', () =
 
   afterAll(async () => {
     await podrun(root, ['rm', '-f', EXISTING]);
-    await stopSupervisor(root);
+    await removeRoot(root);
   }, 30_000);
 
   // ---- manifests ------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { canRun, inspect, manifest, newRoot, ok, podrun, PODRUN, processesIn, runPod, stopSupervisor, until } from './helpers.js';
+import { canRun, inspect, manifest, newRoot, ok, podrun, PODRUN, processesIn, runPod, stopSupervisor, removeRoot, until } from './helpers.js';
 
 const root = canRun ? newRoot('cleanup') : '/nonexistent';
 const CG_PARENT = '/sys/fs/cgroup/unified/podrun';
@@ -182,7 +182,7 @@ describe.skipIf(!canRun)('cleanup: nothing leaks', () => {
   afterEach(removeAll, 60_000);
   afterAll(async () => {
     await removeAll();
-    await stopSupervisor(root);
+    await removeRoot(root);
   }, 60_000);
 
   it('rm -f of a two-container pod with a Memory emptyDir and a running exec leaves nothing', async () => {

@@ -1,7 +1,7 @@
 // Shared helpers of the root-only integration tests: they drive the real compiled CLI
 // (bin/podrun) against a private state root, on the real kernel.
 import { execa, type Options } from 'execa';
-import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -134,4 +134,14 @@ export async function stopSupervisor(root: string): Promise<void> {
   const sock = join(root, 'supervisor.sock');
   if (!existsSync(sock)) return;
   await execa('node', ['-e', `require('http').request({socketPath:${JSON.stringify(sock)},method:'POST',path:'/v1/shutdown'},r=>r.resume()).on('error',()=>{}).end()`], { reject: false });
+}
+
+/**
+ * The end of a test file: stops the root's supervisor and deletes the private root, only
+ * when nothing is mounted under it any more (a leak is then left for the assertions).
+ */
+export async function removeRoot(root: string): Promise<void> {
+  await stopSupervisor(root);
+  const mounted = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.includes(root));
+  if (!mounted) rmSync(root, { recursive: true, force: true });
 }

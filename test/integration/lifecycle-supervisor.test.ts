@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canRun, manifest, newRoot, podrun, until } from './helpers.js';
+import { canRun, manifest, newRoot, podrun, removeRoot, until } from './helpers.js';
 
 const root = canRun ? newRoot('lc-super') : '/nonexistent';
 const ENV = { PODRUN_SUPERVISOR_IDLE_MS: '3000', PODRUN_BACKOFF_INITIAL_SECONDS: '1', PODRUN_BACKOFF_MAX_SECONDS: '2' };
@@ -39,6 +39,7 @@ describe.skipIf(!canRun)('lifecycle across a supervisor restart', () => {
   afterAll(async () => {
     await pr(['rm', '-f', 'sv-crash', 'sv-probe', 'sv-exit']);
     for (const p of ['sv-crash', 'sv-probe', 'sv-exit']) expect(existsSync(join(root, 'pods', p))).toBe(false);
+    await removeRoot(root);
   });
 
   it('restarts, probes and exits observed while it was away resume after kill -9 of the supervisor', async () => {

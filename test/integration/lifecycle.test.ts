@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUSYBOX, canRun, manifest, newRoot, podrun, until, type ContainerOpts } from './helpers.js';
+import { BUSYBOX, canRun, manifest, newRoot, podrun, removeRoot, until, type ContainerOpts } from './helpers.js';
 
 const root = canRun ? newRoot('lifecycle') : '/nonexistent';
 const ENV = { PODRUN_SUPERVISOR_IDLE_MS: '3000', PODRUN_BACKOFF_INITIAL_SECONDS: '1', PODRUN_BACKOFF_MAX_SECONDS: '4' };
@@ -105,6 +105,7 @@ describe.skipIf(!canRun).concurrent('pod lifecycle', { timeout: 120_000 }, () =>
     for (const cg of cgroups) expect(existsSync(cg), cg).toBe(false);
     expect(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(root))).toEqual([]);
     for (const p of created) expect(existsSync(join(root, 'pods', p))).toBe(false);
+    await removeRoot(root);
   });
 
   it('restarts a crashing container with a back-off that doubles and caps; its sibling is untouched', async () => {

@@ -3,7 +3,7 @@
 // real namespaces, mounts and cgroups. One private state root for the whole file.
 import { readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUSYBOX_TAR, canRun, inspect, manifest, newRoot, ok, podrun, runPod, stopSupervisor, until } from './helpers.js';
+import { BUSYBOX_TAR, canRun, inspect, manifest, newRoot, ok, podrun, runPod, stopSupervisor, removeRoot, until } from './helpers.js';
 
 const NS = ['net', 'ipc', 'uts', 'mnt', 'pid'] as const;
 const S_NAME = 'iso-done';
@@ -87,7 +87,7 @@ describe.skipIf(!canRun)('pod isolation and sharing', () => {
 
   afterAll(async () => {
     if (pods.length) await podrun(root, ['rm', '-f', ...pods]);
-    await stopSupervisor(root);
+    await removeRoot(root);
   });
 
   it('gives containers the pod name as hostname and /etc/hostname', async () => {
