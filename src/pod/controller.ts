@@ -52,6 +52,7 @@ export class PodController {
   private dirty = false;
   private disposed = false;
   private wakeTimer?: NodeJS.Timeout;
+  private wakeAtMs?: number;
   private deadlineTimer?: NodeJS.Timeout;
   /** Containers that `start` asked to run again although their policy would not restart them. */
   private forced = new Set<string>();
@@ -198,10 +199,14 @@ export class PodController {
     await this.startInstance(c);
   }
 
+  /** A sync at `t`; with several containers backing off, the earliest wins (that sync re-arms the rest). */
   private wakeAt(t: number): void {
+    if (this.wakeTimer && this.wakeAtMs !== undefined && this.wakeAtMs <= t) return;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAtMs = t;
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;
+      this.wakeAtMs = undefined;
       this.requestSync();
     }, Math.max(0, t - Date.now()) + 5);
   }
@@ -539,6 +544,9 @@ export class PodController {
       }
     }
     this.armDeadline();
+    // A pod that had finished before the restart already has its Completed/Failed event.
+    const phase = podPhase(this.rec);
+    if (phase === 'Succeeded' || phase === 'Failed') this.lastPhase = phase;
     this.save();
     this.requestSync();
   }
