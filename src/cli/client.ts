@@ -4,8 +4,6 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { logLimitsFromEnv } from '../logs/limits.js';
-import { backoffFromEnv } from '../pod/backoff.js';
 import type { StatePaths } from '../state/paths.js';
 import { NotFoundError, PodrunError } from '../util/errors.js';
 
@@ -65,6 +63,8 @@ export class SupervisorClient {
     if (await this.ping()) return;
     // The supervisor reads these when it starts: a bad value is the user's, say so now
     // (exit 2, the variable named) rather than after a supervisor that could not start.
+    // Loaded only here: every other command of the CLI skips these modules.
+    const [{ logLimitsFromEnv }, { backoffFromEnv }] = await Promise.all([import('../logs/limits.js'), import('../pod/backoff.js')]);
     logLimitsFromEnv(process.env);
     backoffFromEnv(process.env);
     mkdirSync(this.state.root, { recursive: true, mode: 0o700 });

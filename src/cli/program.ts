@@ -142,7 +142,7 @@ export function build(): Command {
     .command('logs')
     .description("a container's logs (both streams)")
     .option('-c, --container <name>', 'container (default: the first app container)')
-    .option('-f, --follow', 'follow, across rotations and restarts, until the pod is removed or finished', false)
+    .option('-f, --follow', 'follow, across rotations and restarts, until the container has ended for good', false)
     .option('--tail <n>', 'last N lines')
     .option('--timestamps', 'prefix RFC 3339 times with nanoseconds', false)
     .option('-p, --previous', 'the previous instance of the container', false)

@@ -10,7 +10,7 @@ import { withNamespaces } from '../kernel/namespaces.js';
 import { isSameLiveProcess } from '../kernel/procfs.js';
 import { InvalidInputError, NotFoundError, PodrunError } from '../util/errors.js';
 import type { InitConfig } from '../container/init-config.js';
-import { signalName } from './signals.js';
+import { parseSignal } from './signals.js';
 
 export interface ExecOptions {
   container?: string;
@@ -104,13 +104,9 @@ export async function execInContainer(state: StatePaths, pod: string, argv: stri
       }
     });
     child.on('exit', (code, sig) => {
-      if (sig) resolve(128 + sigNum(sig));
+      if (sig) resolve(128 + parseSignal(sig).number);
       else resolve(code ?? 0);
     });
   });
 }
 
-function sigNum(sig: NodeJS.Signals): number {
-  for (let n = 1; n < 65; n++) if (signalName(n) === sig) return n;
-  return 0;
-}

@@ -17,7 +17,6 @@ import { PodController } from './controller.js';
 import { createSandbox, destroySandbox, podCgroupPath } from './sandbox.js';
 import { parseSignal } from './signals.js';
 import { podPhase, podView, trackConditions } from './status.js';
-import { recordEvent } from '../events/recorder.js';
 
 const now = () => new Date().toISOString();
 
@@ -123,7 +122,7 @@ export class PodManager {
       }
       rec.sandbox.state = 'ready';
       this.save(e);
-      recordEvent(paths, { type: 'Normal', reason: 'Scheduled', message: `Sandbox of pod ${name} created: hostname ${rec.sandbox.hostname}, cgroup ${cgroup}` });
+      e.event('Normal', 'Scheduled', `Sandbox of pod ${name} created: hostname ${rec.sandbox.hostname}, cgroup ${cgroup}`);
       return name;
     } catch (err) {
       this.pods.delete(name);

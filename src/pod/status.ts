@@ -2,6 +2,7 @@
 // the kubelet's getPhase computes it, the conditions of status/generate.go, container states.
 import type { Container } from '../spec/types.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
+import { parseSignal } from './signals.js';
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 
@@ -18,7 +19,6 @@ export interface ContainerStateView {
   };
 }
 
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGUSR1: 10, SIGUSR2: 12 };
 
 type Exit = Pick<ContainerRecord, 'state' | 'exitCode' | 'signal' | 'reason' | 'message' | 'startedAt' | 'finishedAt'>;
 
@@ -26,7 +26,7 @@ function terminatedView(c: Exit): ContainerStateView {
   return {
     terminated: {
       ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-      ...(c.signal ? { signal: SIGNALS[c.signal] } : {}),
+      ...(c.signal ? { signal: parseSignal(c.signal).number } : {}),
       reason: c.reason ?? (c.exitCode === 0 ? 'Completed' : 'Error'),
       ...(c.message ? { message: c.message } : {}),
       ...(c.startedAt ? { startedAt: c.startedAt } : {}),
