@@ -11,10 +11,11 @@ all: build
 # whether node_modules is older than package-lock.json.
 deps: node_modules/.package-lock.json
 
-# npm 11 here writes lock files without the other platforms' optional packages (rollup's)
-# and then refuses its own lock in `npm ci`; fall back to a plain install in that case.
+# The lock file was generated from scratch (`npm install --package-lock-only` with no
+# node_modules), so it lists every platform's optional packages (rollup's) and `npm ci`
+# accepts it on any machine; an incremental `npm install` on one platform can drop them.
 node_modules/.package-lock.json: package-lock.json
-	npm ci || npm install --no-audit --no-fund
+	npm ci --no-audit --no-fund
 	touch $@
 
 # dist/ (ESM, type-checked), then dist/exec.cjs: the exec path bundled into one CommonJS
