@@ -1,9 +1,15 @@
 // koffi declarations of every libc call podrun makes. Nothing above this layer declares
-// FFI functions; each wrapper checks the return value and throws SyscallError with the
-// call, the errno name and the path involved, so callers never look at raw errno.
+// FFI functions. Wrappers of calls that can fail check the return value and throw
+// SyscallError with the call, the errno name and the path involved, or turn the one
+// expected errno into a boolean (kill's ESRCH); callers never look at raw errno. close(2)
+// is the exception: its result is ignored, as a failed close leaves nothing to undo.
+// koffi and libc load on the first call, so importing this module costs nothing.
 import { createRequire } from 'node:module';
-import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
+import { errnoName } from '../src/util/errno.js';
+import { SyscallError } from '../src/util/errors.js';
+
+export { SyscallError };
 
 // In dist/exec.cjs, the CommonJS bundle of the exec path (Makefile), this module has its
 // own `require` and an empty import.meta; as ESM, it has only import.meta.
@@ -30,10 +36,17 @@ function loadKoffi(): typeof import('koffi') {
   return nodeRequire('koffi') as typeof import('koffi');
 }
 
-// Imported only by the verbs that touch the kernel.
-const koffi = loadKoffi();
+let koffiModule: typeof import('koffi') | undefined;
+let libcLib: ReturnType<typeof import('koffi')['load']> | undefined;
 
-const libcLib = koffi.load('libc.so.6');
+function koffi(): typeof import('koffi') {
+  return (koffiModule ??= loadKoffi());
+}
+
+/** The errno of the last failed call on this thread. */
+function lastErrno(): number {
+  return koffi().errno();
+}
 
 type FfiFunction = (...args: any[]) => any;
 
@@ -44,38 +57,13 @@ type FfiFunction = (...args: any[]) => any;
 const libc = {
   func(prototype: string): FfiFunction {
     let f: FfiFunction | undefined;
-    return (...args) => (f ??= libcLib.func(prototype))(...args);
+    return (...args) => (f ??= (libcLib ??= koffi().load('libc.so.6')).func(prototype))(...args);
   },
 };
 
-// Built on first use: only failures need it (~0.4 ms).
-let errnoNames: Map<number, string> | undefined;
-
-export function errnoName(errno: number): string {
-  errnoNames ??= new Map(Object.entries(osConstants.errno).map(([name, num]) => [num as number, name]));
-  return errnoNames.get(errno) ?? `errno ${errno}`;
-}
-
-/** A failed system call: which call, its errno name, and the path or object involved. */
-export class SyscallError extends Error {
-  readonly call: string;
-  readonly errno: number;
-  readonly code: string;
-  readonly path?: string;
-  constructor(call: string, errno: number, path?: string, detail?: string) {
-    const code = errnoName(errno);
-    super(`${call}${path ? ` ${path}` : ''}${detail ? ` (${detail})` : ''}: ${code}`);
-    this.name = 'SyscallError';
-    this.call = call;
-    this.errno = errno;
-    this.code = code;
-    this.path = path;
-  }
-}
-
 function check(ret: number | bigint, call: string, path?: string, detail?: string): number {
   const n = Number(ret);
-  if (n < 0) throw new SyscallError(call, koffi.errno(), path, detail);
+  if (n < 0) throw new SyscallError(call, lastErrno(), path, detail);
   return n;
 }
 
@@ -88,7 +76,6 @@ const c = {
   umount2: libc.func('int umount2(const char *target, int flags)'),
   syscall3p: libc.func('long syscall(long number, const char *a, const char *b)'),
   syscall2i: libc.func('long syscall(long number, int a, unsigned int b)'),
-  syscall4i: libc.func('long syscall(long number, int a, int b, void *c, unsigned int d)'),
   sethostname: libc.func('int sethostname(const char *name, size_t len)'),
   prctl: libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
   execve: libc.func('int execve(const char *path, const char **argv, const char **envp)'),
@@ -103,14 +90,12 @@ const c = {
   setresgid: libc.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
   setresuid: libc.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
   flock: libc.func('int flock(int fd, int op)'),
-  gettid: libc.func('int gettid()'),
-  umask: libc.func('uint32_t umask(uint32_t mask)'),
 };
 
 // Syscall numbers for calls glibc has no wrapper for.
-const SYS: Record<string, { pivot_root: number; pidfd_open: number; pidfd_send_signal: number }> = {
-  x64: { pivot_root: 155, pidfd_open: 434, pidfd_send_signal: 424 },
-  arm64: { pivot_root: 41, pidfd_open: 434, pidfd_send_signal: 424 },
+const SYS: Record<string, { pivot_root: number; pidfd_open: number }> = {
+  x64: { pivot_root: 155, pidfd_open: 434 },
+  arm64: { pivot_root: 41, pidfd_open: 434 },
 };
 const sys = SYS[process.arch];
 
@@ -139,8 +124,6 @@ export const MS = {
 } as const;
 
 export const MNT_DETACH = 2;
-export const PR_SET_PDEATHSIG = 1;
-export const PR_SET_NAME = 15;
 export const PR_SET_CHILD_SUBREAPER = 36;
 export const F_SETFD = 2;
 export const LOCK_EX = 2;
@@ -167,7 +150,7 @@ export function mount(
 /** Unmounts; returns false when there was nothing mounted (EINVAL) or no such path (ENOENT). */
 export function umount2(target: string, flags: number): boolean {
   if (c.umount2(target, flags) === 0) return true;
-  const e = koffi.errno();
+  const e = lastErrno();
   const name = errnoName(e);
   if (name === 'EINVAL' || name === 'ENOENT') return false;
   throw new SyscallError('umount2', e, target);
@@ -185,17 +168,10 @@ export function prctl(option: number, arg: number): void {
   check(c.prctl(option, arg, 0, 0, 0), 'prctl', undefined, String(option));
 }
 
-export function setProcessName(name: string): void {
-  // PR_SET_NAME takes a char*; pass the pointer by encoding through the string variant.
-  const f = prctlStr ?? (prctlStr = libc.func('int prctl(int option, const char *name, unsigned long a3, unsigned long a4, unsigned long a5)'));
-  f(PR_SET_NAME, name.slice(0, 15), 0, 0, 0);
-}
-let prctlStr: ((...a: unknown[]) => number) | undefined;
-
 /** Replaces the process image; returns only by throwing. */
 export function execve(path: string, argv: string[], env: string[]): never {
   c.execve(path, [...argv, null], [...env, null]);
-  throw new SyscallError('execve', koffi.errno(), path);
+  throw new SyscallError('execve', lastErrno(), path);
 }
 
 /** Clears FD_CLOEXEC (Node sets it on 0-2; an FFI execve would start with no stdio). */
@@ -210,21 +186,13 @@ export function setCloexec(fd: number): void {
 /** kill(2); returns false for ESRCH (no such process). */
 export function kill(pid: number, sig: number): boolean {
   if (c.kill(pid, sig) === 0) return true;
-  const e = koffi.errno();
+  const e = lastErrno();
   if (errnoName(e) === 'ESRCH') return false;
   throw new SyscallError('kill', e, undefined, `pid ${pid}`);
 }
 
 export function pidfdOpen(pid: number): number {
   return check(c.syscall2i(sys.pidfd_open, pid, 0), 'pidfd_open', undefined, `pid ${pid}`);
-}
-
-/** pidfd_send_signal(2); returns false for ESRCH (the process has exited). */
-export function pidfdSendSignal(pidfd: number, sig: number): boolean {
-  if (Number(c.syscall4i(sys.pidfd_send_signal, pidfd, sig, null, 0)) === 0) return true;
-  const e = koffi.errno();
-  if (errnoName(e) === 'ESRCH') return false;
-  throw new SyscallError('pidfd_send_signal', e);
 }
 
 // PIDFD_GET_INFO = _IOWR(0xFF, 11, struct pidfd_info) with the 64-byte VER0 struct.
@@ -293,21 +261,9 @@ export function setUser(uid: number, gid: number, groups: number[]): void {
 /** Non-blocking exclusive flock; false when another process holds it. */
 export function tryLockExclusive(fd: number, path: string): boolean {
   if (c.flock(fd, LOCK_EX | LOCK_NB) === 0) return true;
-  const e = koffi.errno();
+  const e = lastErrno();
   if (errnoName(e) === 'EWOULDBLOCK' || errnoName(e) === 'EAGAIN') return false;
   throw new SyscallError('flock', e, path);
-}
-
-export function lockExclusive(fd: number, path: string): void {
-  check(c.flock(fd, LOCK_EX), 'flock', path);
-}
-
-export function gettid(): number {
-  return c.gettid();
-}
-
-export function umask(mask: number): number {
-  return c.umask(mask);
 }
 
 export const AF = { INET: AF_INET, INET6: 10 } as const;

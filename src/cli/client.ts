@@ -5,14 +5,12 @@ import { mkdirSync, openSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { StatePaths } from '../state/paths.js';
-import { NotFoundError, PodrunError } from '../util/errors.js';
+import { PodrunError, fromWire, type WireError } from '../util/errors.js';
 
 const SUPERVISOR_MAIN = fileURLToPath(new URL('../supervisor/main.js', import.meta.url));
 
 interface ApiError {
-  error: string;
-  exitCode: number;
-  kind?: string;
+  error: WireError;
 }
 
 function call<T>(socketPath: string, method: string, path: string, body?: unknown): Promise<{ status: number; data: T }> {
@@ -90,9 +88,7 @@ export class SupervisorClient {
     await this.ensure();
     const { status, data } = await call<T | ApiError>(this.state.socket, method, path, body);
     if (status >= 400) {
-      const e = data as ApiError;
-      if (e.kind === 'NotFoundError') throw new NotFoundError(e.error);
-      throw new PodrunError(e.error, e.exitCode ?? 1);
+      throw fromWire((data as ApiError).error);
     }
     return data as T;
   }

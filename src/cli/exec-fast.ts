@@ -5,7 +5,7 @@
 // This module is also the entry of dist/exec.cjs, the CommonJS bundle bin/podrun runs
 // exec from (Node 20's ESM loader costs ~20 ms of start-up; see bench/README.md).
 import type { ExecOptions } from '../pod/exec.js';
-import { PodrunError } from '../util/errors.js';
+import { PodrunError, UsageError } from '../util/errors.js';
 import { report } from './report.js';
 
 export interface FastExec {
@@ -56,7 +56,7 @@ export function parseExecFast(args: string[]): FastExec | undefined {
 /** Runs a parsed exec; resolves with podrun's exit status (the command's, or 125/126/127). */
 export async function runExec(fast: FastExec): Promise<number> {
   try {
-    if (fast.tty) throw new PodrunError('--tty: terminals are not supported by podrun yet', 2);
+    if (fast.tty) throw new UsageError('--tty: terminals are not supported by podrun yet');
     // Loaded here, inside the try: failing to load them (koffi, ...) is podrun's failure too.
     const [{ execInContainer }, { StatePaths, resolveRoot }] = await Promise.all([import('../pod/exec.js'), import('../state/paths.js')]);
     return await execInContainer(new StatePaths(resolveRoot(fast.root)), fast.pod, fast.argv, fast.opts);

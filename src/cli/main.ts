@@ -1,13 +1,9 @@
 // The podrun CLI entry: maps errors to exit codes (0 ok, 1 runtime failure / not found,
 // 2 invalid input; exec and run pass the command's status through, with 125/126/127 as
 // Docker and Podman use them). `exec` takes a fast path that skips loading commander.
-import { PodrunError } from '../util/errors.js';
+import { asPodrunError } from '../util/errors.js';
 import { parseExecFast, runExec } from './exec-fast.js';
 import { report } from './report.js';
-
-function exitCodeOf(e: unknown): number {
-  return e instanceof PodrunError ? e.exitCode : ((e as { exitCode?: number }).exitCode ?? 1);
-}
 
 export async function main(argv: string[]): Promise<void> {
   const fast = parseExecFast(argv.slice(2));
@@ -25,6 +21,6 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     report(e);
-    process.exitCode = exitCodeOf(e);
+    process.exitCode = asPodrunError(e).exitCode;
   }
 }

@@ -1,8 +1,8 @@
 // Reading a manifest from a file or stdin, and the checks the CLI can make before it
 // touches the machine (so invalid input changes nothing, not even a supervisor start).
 import { readFileSync, statSync } from 'node:fs';
-import { parseManifest } from '../spec/parse.js';
-import type { Pod } from '../spec/types.js';
+import { parseManifest } from '../manifest/parse.js';
+import type { Pod } from '../model/pod.js';
 import { InvalidInputError } from '../util/errors.js';
 
 export function readManifestText(file: string): string {

@@ -1,7 +1,7 @@
 // The commander definition of every verb: parses, calls the lifecycle layer, prints.
 import { Command, Option } from 'commander';
 import { StatePaths, resolveRoot } from '../state/paths.js';
-import { PodrunError } from '../util/errors.js';
+import { PodrunError, UsageError } from '../util/errors.js';
 import { report } from './report.js';
 import { SupervisorClient } from './client.js';
 
@@ -64,15 +64,15 @@ export function build(): Command {
     .argument('<command...>')
     .passThroughOptions()
     .action(async (pod: string, argv: string[], o: { stdin: boolean; tty: boolean; container?: string; env: string[]; workdir?: string; user?: string }, cmd: Command) => {
-      if (o.tty) throw new PodrunError('--tty: terminals are not supported by podrun yet', 2);
+      if (o.tty) throw new UsageError('--tty: terminals are not supported by podrun yet');
       const { execInContainer } = await import('../pod/exec.js');
       const command = argv[0] === '--' ? argv.slice(1) : argv;
-      if (command.length === 0) throw new PodrunError('exec: a command is required after the pod name', 2);
+      if (command.length === 0) throw new UsageError('exec: a command is required after the pod name');
       try {
         process.exitCode = await execInContainer(ctx(cmd).state, pod, command, { ...o, stdin: o.stdin });
       } catch (e) {
         // A failure of podrun itself (not of the command) is 125, as Docker and Podman say.
-        throw e instanceof PodrunError ? e : new PodrunError((e as Error).message, 125);
+        throw e instanceof PodrunError ? e : new PodrunError((e as Error).message, 'exec', 125);
       }
     });
 

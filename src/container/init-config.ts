@@ -1,6 +1,6 @@
 // What the container init stage needs to build one container, computed by the
 // supervisor from the Pod spec (pure logic) and handed over as a JSON file.
-import type { Container, Pod } from '../spec/types.js';
+import type { Container, Pod } from '../model/pod.js';
 import { InvalidInputError } from '../util/errors.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -1,6 +1,6 @@
 // Size limits of container log files, the kubelet's containerLogMaxSize and
 // containerLogMaxFiles, configurable through the supervisor's environment.
-import { parseIntegerQuantity } from '../spec/quantity.js';
+import { parseIntegerQuantity } from '../model/quantity.js';
 import { InvalidInputError } from '../util/errors.js';
 
 export interface LogLimits {

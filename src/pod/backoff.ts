@@ -3,18 +3,12 @@
 // each later exit waits `delay` after finishedAt, then doubles it up to the cap; an entry
 // untouched for 2 x cap is expired and the next crash counts as the first again.
 // The state lives in the container record so that a new supervisor resumes it.
+import type { BackoffEntry } from '../state/records.js';
 import { InvalidInputError } from '../util/errors.js';
 
 export interface BackoffSettings {
   initialMs: number; // kubelet: 10 s
   maxMs: number; // kubelet: 300 s
-}
-
-export interface BackoffEntry {
-  /** The current delay, in ms. */
-  delayMs: number;
-  /** When the entry was last advanced (a restart), epoch ms. */
-  lastUpdate: number;
 }
 
 export const KUBELET_BACKOFF: BackoffSettings = { initialMs: 10_000, maxMs: 300_000 };

@@ -12,7 +12,7 @@ import { recordEvent } from '../events/recorder.js';
 import type { EventInput } from '../events/types.js';
 import { isSameLiveProcess } from '../kernel/procfs.js';
 import { CriLogFile } from '../logs/log-file.js';
-import type { Container, Probe } from '../spec/types.js';
+import type { Container, Probe } from '../model/pod.js';
 import { writeJsonAtomic } from '../state/atomic.js';
 import type { PodPaths } from '../state/paths.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
@@ -25,7 +25,7 @@ import { pumpContainerLogs, type ContainerLogPump } from './log-pump.js';
 import { ProbeWorker, type ProbeKind, type ProbeOutcome } from './probe-worker.js';
 import { restartWanted } from './restart-policy.js';
 import { startPauseHolder } from './sandbox.js';
-import { parseSignal } from './signals.js';
+import { parseSignal } from '../model/signals.js';
 import { MIN_GRACE_MS, signalContainer, stopContainers, type Stoppable } from './termination.js';
 import { isSidecar, isTerminated, podPhase, specOf } from './status.js';
 
@@ -212,7 +212,7 @@ export class PodController {
   }
 
   private failStart(message: string, exitCode: number): void {
-    if (this.startCall && !this.startCall.error) this.startCall.error = new PodrunError(`pod "${this.name}": ${message}`, exitCode);
+    if (this.startCall && !this.startCall.error) this.startCall.error = new PodrunError(`pod "${this.name}": ${message}`, exitCode === 1 ? 'runtime' : 'exec', exitCode);
   }
 
   private lastPhase?: string;
@@ -253,11 +253,11 @@ export class PodController {
     // Waited for outside the lock: rm (and stop) must never queue behind a start that waits.
     try {
       await this.until(() => {
-        if (this.disposed) throw new PodrunError(`pod "${this.name}" was removed while starting`, 1);
+        if (this.disposed) throw new PodrunError(`pod "${this.name}" was removed while starting`);
         if (call.error) throw call.error;
         const phase = podPhase(this.rec);
         if (phase === 'Succeeded') return true;
-        if (phase === 'Failed') throw new PodrunError(`pod "${this.name}" failed: ${this.whyFailed()}`, 1);
+        if (phase === 'Failed') throw new PodrunError(`pod "${this.name}" failed: ${this.whyFailed()}`);
         // Started (now or during this call), or already in the restart policy's hands
         // (backing off): `start` of a crash-looping pod does not wait out the back-off.
         return this.rec.containers

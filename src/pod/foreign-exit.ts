@@ -3,7 +3,7 @@
 // PIDFD_GET_INFO (kernel 6.15+) once whoever inherited it (PID 1 here) has reaped it.
 import { closeFd, pidfdExitStatus, pidfdOpen } from '../../native-bindings/libc.js';
 import { isSameLiveProcess, processExists } from '../kernel/procfs.js';
-import { signalName } from './signals.js';
+import { signalName } from '../model/signals.js';
 
 export interface ForeignExit {
   code?: number;

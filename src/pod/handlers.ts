@@ -7,7 +7,7 @@ import { grpcProbe } from '../probe/grpc.js';
 import { httpProbe } from '../probe/http.js';
 import { tcpProbe } from '../probe/tcp.js';
 import { LIFECYCLE_USER_AGENT, PROBE_USER_AGENT, type ProbeOutcome } from '../probe/types.js';
-import type { Container, LifecycleHandler, Probe } from '../spec/types.js';
+import type { Container, LifecycleHandler, Probe } from '../model/pod.js';
 import type { ContainerRecord } from '../state/records.js';
 import type { PodPaths } from '../state/paths.js';
 import { specOf } from './status.js';

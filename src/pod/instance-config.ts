@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerArgv, containerEnv, userOf, type BindMount, type InitConfig } from '../container/init-config.js';
-import type { Container } from '../spec/types.js';
+import type { Container } from '../model/pod.js';
 import { readJson } from '../state/atomic.js';
 import type { PodPaths } from '../state/paths.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';

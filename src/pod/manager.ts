@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createCgroup } from '../cgroup/cgroup2.js';
 import { containerArgv, type InitConfig } from '../container/init-config.js';
 import { resolveImage } from '../image/resolve.js';
-import type { Pod } from '../spec/types.js';
+import type { Pod } from '../model/pod.js';
 import { readJson, writeJsonAtomic } from '../state/atomic.js';
 import { StatePaths } from '../state/paths.js';
 import type { PodRecord } from '../state/records.js';
@@ -15,7 +15,7 @@ import { AlreadyExistsError, NotFoundError, PodrunError } from '../util/errors.j
 import { backoffFromEnv, type BackoffSettings } from './backoff.js';
 import { PodController } from './controller.js';
 import { createSandbox, destroySandbox, podCgroupPath } from './sandbox.js';
-import { parseSignal } from './signals.js';
+import { parseSignal } from '../model/signals.js';
 import { podPhase, podView, trackConditions } from './status.js';
 
 const now = () => new Date().toISOString();

@@ -5,7 +5,7 @@
 // failureThreshold / successThreshold consecutive equal results; a published liveness
 // failure or any published startup result puts the worker on hold for this instance.
 import type { ProbeOutcome } from '../probe/types.js';
-import type { Probe } from '../spec/types.js';
+import type { Probe } from '../model/pod.js';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
 export type { ProbeOutcome };

@@ -12,11 +12,11 @@ import { withNamespaces } from '../kernel/namespaces.js';
 import { readProcStat } from '../kernel/procfs.js';
 import type { PodPaths } from '../state/paths.js';
 import type { SandboxRecord } from '../state/records.js';
-import type { Pod } from '../spec/types.js';
+import type { Pod } from '../model/pod.js';
 import { InvalidInputError, PodrunError } from '../util/errors.js';
 import { hostsFile, resolvConf } from './hosts-files.js';
-import { podHostname } from '../spec/names.js';
-import { parseQuantity } from '../spec/quantity.js';
+import { podHostname } from '../model/names.js';
+import { parseQuantity } from '../model/quantity.js';
 
 const SHM_SIZE = '64m'; // containerd's default for a sandbox's /dev/shm
 

@@ -1,8 +1,8 @@
 // Kubernetes-shaped status of a pod, computed from its record (pure logic): the phase as
 // the kubelet's getPhase computes it, the conditions of status/generate.go, container states.
-import type { Container } from '../spec/types.js';
+import type { Container } from '../model/pod.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
-import { parseSignal } from './signals.js';
+import { parseSignal } from '../model/signals.js';
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 

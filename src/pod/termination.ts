@@ -7,9 +7,9 @@ import { killCgroup } from '../cgroup/cgroup2.js';
 import { kill as killPid } from '../../native-bindings/libc.js';
 import { isSameLiveProcess } from '../kernel/procfs.js';
 import type { ProbeOutcome } from '../probe/types.js';
-import type { LifecycleHandler } from '../spec/types.js';
+import type { LifecycleHandler } from '../model/pod.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
-import { parseSignal } from './signals.js';
+import { parseSignal } from '../model/signals.js';
 import { isSidecar, specOf } from './status.js';
 
 /** The kubelet's minimumGracePeriodInSeconds: a spec grace below it is raised to it. */

@@ -1,7 +1,7 @@
 // The exec handler of probes and hooks: runs a command in a running container the way
 // `podrun exec` does (CRI ExecSync), captures at most 10 KiB of output for events, and
 // kills the command at its timeout (ExecProbeTimeout semantics).
-import { spawnInContainer } from '../pod/exec.js';
+import { spawnInContainer } from '../container/exec-in-container.js';
 import type { ContainerRecord } from '../state/records.js';
 
 export const OUTPUT_LIMIT = 10 * 1024;

@@ -1,6 +1,9 @@
 // The on-disk record of a pod. Only the supervisor writes it (one writer per root),
 // the CLI reads it; writes are atomic renames.
-import type { Pod } from '../spec/types.js';
+import type { Pod } from '../model/pod.js';
+import { NotFoundError } from '../util/errors.js';
+import { readJson } from './atomic.js';
+import type { StatePaths } from './paths.js';
 
 export type ContainerRunState = 'created' | 'running' | 'exited' | 'unknown';
 
@@ -30,7 +33,15 @@ export interface ContainerRecord {
   /** Why the container is not running now although it should (e.g. CrashLoopBackOff), with the restart time. */
   waiting?: { reason: string; message: string; until?: number };
   /** CrashLoopBackOff state (see src/pod/backoff.ts). */
-  backoff?: import('../pod/backoff.js').BackoffEntry;
+  backoff?: BackoffEntry;
+}
+
+/** A container's CrashLoopBackOff state (the arithmetic is src/pod/backoff.ts). */
+export interface BackoffEntry {
+  /** The current delay, in ms. */
+  delayMs: number;
+  /** When the entry was last advanced (a restart), epoch ms. */
+  lastUpdate: number;
 }
 
 export type SandboxState = 'creating' | 'ready' | 'removing';
@@ -60,4 +71,11 @@ export interface PodRecord {
   conditions?: Record<string, ConditionRecord>;
   sandbox: SandboxRecord;
   containers: ContainerRecord[];
+}
+
+/** The record of a pod that exists (its sandbox is ready); NotFoundError otherwise. */
+export function loadPodRecord(state: StatePaths, pod: string): PodRecord {
+  const rec = readJson<PodRecord>(state.pod(pod).record);
+  if (!rec || rec.sandbox.state !== 'ready') throw new NotFoundError(`pod "${pod}" not found`);
+  return rec;
 }

@@ -2,8 +2,10 @@
 // Docker and Podman APIs, so programs can skip the CLI's start-up cost.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { PodManager } from '../pod/manager.js';
-import { parseManifest } from '../spec/parse.js';
-import { PodrunError } from '../util/errors.js';
+import { parseManifest } from '../manifest/parse.js';
+import { UsageError, asPodrunError, toWire, type ErrorKind } from '../util/errors.js';
+
+const HTTP_STATUS: Record<ErrorKind, number> = { usage: 400, invalid: 400, notFound: 404, exists: 409, runtime: 500, exec: 500 };
 
 type Handler = (m: RegExpMatchArray, body: Record<string, unknown>, q: URLSearchParams) => Promise<unknown>;
 
@@ -63,18 +65,13 @@ export function createApiServer(pods: PodManager, onShutdown: () => void, onActi
     try {
       const url = new URL(req.url ?? '/', 'http://podrun');
       const route = routes.find(([method, re]) => method === req.method && re.test(url.pathname));
-      if (!route) return send(404, { error: `no such API route: ${req.method} ${url.pathname}`, exitCode: 2 });
+      if (!route) return send(404, { error: toWire(new UsageError(`no such API route: ${req.method} ${url.pathname}`)) });
       const m = url.pathname.match(route[1])!.map((s) => decodeURIComponent(s)) as unknown as RegExpMatchArray;
       const body = await readBody(req);
       send(200, await route[2](m, body, url.searchParams));
     } catch (err) {
-      const e = err as Error;
-      const exitCode = err instanceof PodrunError ? err.exitCode : 1;
-      send(exitCode === 2 ? 400 : exitCode === 1 && e.name === 'NotFoundError' ? 404 : 500, {
-        error: e.message,
-        exitCode,
-        kind: e.name,
-      });
+      const e = asPodrunError(err);
+      send(HTTP_STATUS[e.kind], { error: toWire(e) });
     } finally {
       onActivity(-1);
     }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { podPhase, podConditions, containerState } from '../../src/pod/status.js';
-import { parseSignal } from '../../src/pod/signals.js';
+import { parseSignal } from '../../src/model/signals.js';
 import { expandVars, containerEnv, containerArgv } from '../../src/container/init-config.js';
 import { parseExecFast } from '../../src/cli/exec-fast.js';
 import { parseUser } from '../../src/pod/exec.js';
 import type { ContainerRecord, PodRecord } from '../../src/state/records.js';
-import type { Container } from '../../src/spec/types.js';
+import type { Container } from '../../src/model/pod.js';
 
 function rec(policy: 'Always' | 'OnFailure' | 'Never', cs: Partial<ContainerRecord>[]): PodRecord {
   return {

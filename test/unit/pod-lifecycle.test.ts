@@ -1,11 +1,12 @@
 // Pure lifecycle logic: CrashLoopBackOff arithmetic, restart decisions, the phase and
 // conditions with init containers, sidecars and probes, and the probe worker's thresholds.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { advance, backoffFromEnv, restartNotBefore, KUBELET_BACKOFF, type BackoffEntry } from '../../src/pod/backoff.js';
+import { advance, backoffFromEnv, restartNotBefore, KUBELET_BACKOFF, } from '../../src/pod/backoff.js';
+import type { BackoffEntry } from '../../src/state/records.js';
 import { restartWanted } from '../../src/pod/restart-policy.js';
 import { ProbeWorker, type ProbeOutcome } from '../../src/pod/probe-worker.js';
 import { containerStatus, displayStatus, podConditions, podPhase, podView, trackConditions } from '../../src/pod/status.js';
-import type { Container, Probe } from '../../src/spec/types.js';
+import type { Container, Probe } from '../../src/model/pod.js';
 import type { ContainerRecord, PodRecord } from '../../src/state/records.js';
 
 type Policy = 'Always' | 'OnFailure' | 'Never';

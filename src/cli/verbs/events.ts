@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { followEvents, readEvents } from '../../events/reader.js';
 import type { PodEvent } from '../../events/types.js';
 import type { StatePaths } from '../../state/paths.js';
-import { dns1123SubdomainError } from '../../spec/names.js';
+import { dns1123SubdomainError } from '../../model/names.js';
 import { InvalidInputError, NotFoundError } from '../../util/errors.js';
 
 export interface EventsOptions {

@@ -1,7 +1,7 @@
 // create, start, run, kill, stop, rm: thin requests to the supervisor.
 import type { SupervisorClient } from '../client.js';
 import { loadManifest } from '../manifest-input.js';
-import { parseSignal } from '../../pod/signals.js';
+import { parseSignal } from '../../model/signals.js';
 import { InvalidInputError } from '../../util/errors.js';
 
 const enc = encodeURIComponent;

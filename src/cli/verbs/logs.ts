@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { LinePrinter } from '../../logs/line-printer.js';
 import { LogCursor } from '../../logs/log-cursor.js';
 import { instanceLogExists } from '../../logs/rotation.js';
-import { loadPodRecord } from '../../pod/exec.js';
+import { loadPodRecord } from '../../state/records.js';
 import { restartWanted } from '../../pod/restart-policy.js';
 import { podPhase } from '../../pod/status.js';
 import type { PodPaths, StatePaths } from '../../state/paths.js';

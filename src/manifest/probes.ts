@@ -6,7 +6,7 @@
 // validateSleepAction, validateLifecycle) and pkg/apis/core/v1/defaults.go (SetDefaults_Probe,
 // SetDefaults_HTTPGetAction). The first problem found is thrown, naming its field path.
 
-import { quote } from './names.js';
+import { quote } from '../model/names.js';
 import {
   checkFields,
   fail,
@@ -30,7 +30,7 @@ import type {
   Probe,
   SleepAction,
   TCPSocketAction,
-} from './types.js';
+} from '../model/pod.js';
 
 export type ProbeKind = 'liveness' | 'readiness' | 'startup';
 

@@ -36,9 +36,9 @@ import {
   labelKeyError,
   labelValueError,
   quote,
-} from './names.js';
+} from '../model/names.js';
 import { parseLifecycle, parseProbe } from './probes.js';
-import { parseIntegerQuantity } from './quantity.js';
+import { parseIntegerQuantity } from '../model/quantity.js';
 import type {
   Container,
   EmptyDirVolume,
@@ -52,7 +52,7 @@ import type {
   SecurityContext,
   Volume,
   VolumeMount,
-} from './types.js';
+} from '../model/pod.js';
 
 // ---------------------------------------------------------------------------------------------
 // Document

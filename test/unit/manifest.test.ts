@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseManifest, validatePod } from '../../src/spec/parse.js';
+import { parseManifest, validatePod } from '../../src/manifest/parse.js';
 import {
   annotationsSizeError,
   dns1123LabelError,
@@ -8,8 +8,8 @@ import {
   labelKeyError,
   labelValueError,
   podHostname,
-} from '../../src/spec/names.js';
-import { parseIntegerQuantity, parseQuantity } from '../../src/spec/quantity.js';
+} from '../../src/model/names.js';
+import { parseIntegerQuantity, parseQuantity } from '../../src/model/quantity.js';
 import { InvalidInputError } from '../../src/util/errors.js';
 
 type Obj = Record<string, unknown>;

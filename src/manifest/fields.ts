@@ -3,7 +3,7 @@
 // Kubernetes field path (exit 2).
 
 import { InvalidInputError } from '../util/errors.js';
-import { quote } from './names.js';
+import { quote } from '../model/names.js';
 
 export type Obj = Record<string, unknown>;
 

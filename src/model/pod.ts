@@ -41,7 +41,7 @@ export interface Container {
   lifecycle?: Lifecycle;
 }
 
-// Probes and lifecycle hooks, parsed, validated and defaulted by src/spec/probes.ts.
+// Probes and lifecycle hooks, parsed, validated and defaulted by src/manifest/probes.ts.
 export interface ExecAction {
   command: string[];
 }

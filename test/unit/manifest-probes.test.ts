@@ -1,7 +1,7 @@
-// Probes and lifecycle hooks: parsing, defaulting and validation (src/spec/probes.ts, via parse.ts).
+// Probes and lifecycle hooks: parsing, defaulting and validation (src/manifest/probes.ts, via parse.ts).
 import { describe, it, expect } from 'vitest';
-import { parseManifest, validatePod } from '../../src/spec/parse.js';
-import type { Container } from '../../src/spec/types.js';
+import { parseManifest, validatePod } from '../../src/manifest/parse.js';
+import type { Container } from '../../src/model/pod.js';
 import { InvalidInputError } from '../../src/util/errors.js';
 
 type Obj = Record<string, unknown>;
