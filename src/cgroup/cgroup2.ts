@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMountInfo } from '../kernel/mountinfo.js';
+import { sleepSync } from '../util/sleep-sync.js';
 
 let mountCache: string | undefined;
 
@@ -96,11 +97,6 @@ export function killCgroup(path: string): void {
       /* already gone */
     }
   }
-}
-
-const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
-function sleepSync(ms: number): void {
-  Atomics.wait(sleepBuf, 0, 0, ms);
 }
 
 /**

@@ -1,5 +1,6 @@
 // The CLI side of the supervisor API: find or start the supervisor of a state root,
 // then make JSON requests over its unix socket.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { request } from 'node:http';
@@ -41,8 +42,6 @@ function call<T>(socketPath: string, method: string, path: string, body?: unknow
     req.end(payload);
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class SupervisorClient {
   constructor(private readonly state: StatePaths) {}

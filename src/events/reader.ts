@@ -1,5 +1,6 @@
 // Reading pod events: one pod or all pods, once or following. Needs no supervisor:
 // it reads the files under ROOT/pods directly.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readdirSync, statSync } from 'node:fs';
 import type { StatePaths } from '../state/paths.js';
 import { fileIdentity } from './identity.js';
@@ -128,6 +129,6 @@ export async function followEvents(
     const evs = f.poll();
     if (evs.length) onEvents(evs);
     if (f.done) return;
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? FOLLOW_INTERVAL_MS));
+    await sleep(opts.intervalMs ?? FOLLOW_INTERVAL_MS);
   }
 }

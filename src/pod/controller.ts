@@ -3,6 +3,7 @@
 // order and sidecars beside the app containers, probes, hooks, ordered termination and
 // the pod deadline. Level-triggered: every change (exit, probe result, timer, verb)
 // requests a sync, and a sync compares the record with the spec and acts.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'node:net';
 import { createCgroup } from '../cgroup/cgroup2.js';
 import { oomKillCount } from '../cgroup/memory-events.js';
@@ -42,9 +43,7 @@ export interface ControllerDeps {
   backoff: BackoffSettings;
 }
 
-
 const now = () => new Date().toISOString();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class PodController {
   readonly live = new Map<string, LiveInstance>();

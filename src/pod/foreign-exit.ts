@@ -1,6 +1,7 @@
 // The exit of a container process that is not our child (adopted after a supervisor
 // restart): polled by pid + start time, its status read through a pidfd with
 // PIDFD_GET_INFO (kernel 6.15+) once whoever inherited it (PID 1 here) has reaped it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { closeFd, pidfdExitStatus, pidfdOpen } from '../../native-bindings/libc.js';
 import { isSameLiveProcess, processExists } from '../kernel/procfs.js';
 import { signalName } from '../model/signals.js';
@@ -11,8 +12,6 @@ export interface ForeignExit {
   /** The status could not be read: report it as unknown, never invent one. */
   unknown?: boolean;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function watchForeignExit(pid: number, pidStart: number): Promise<ForeignExit> {
   let pidfd = -1;

@@ -2,6 +2,7 @@
 // tcpSocket / httpGet / grpc from inside the pod's network namespace to the pod's address
 // (127.0.0.1 while pods have no IP of their own), sleep. Named ports resolve against the
 // container's `ports`, as the kubelet resolves them.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execInRunningContainer } from '../probe/exec.js';
 import { grpcProbe } from '../probe/grpc.js';
 import { httpProbe } from '../probe/http.js';
@@ -35,8 +36,6 @@ function resolvePort(spec: Container | undefined, port: number | string): number
   const found = (spec?.ports as { name?: string; containerPort?: number }[] | undefined)?.find((p) => p.name === port);
   return found?.containerPort;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runHandler(
   ctx: HandlerContext,

@@ -14,6 +14,7 @@ import type { PodPaths } from '../state/paths.js';
 import type { SandboxRecord } from '../state/records.js';
 import type { Pod } from '../model/pod.js';
 import { InvalidInputError, PodrunError } from '../util/errors.js';
+import { sleepSync } from '../util/sleep-sync.js';
 import { hostsFile, resolvConf } from './hosts-files.js';
 import { podHostname } from '../model/names.js';
 import { parseQuantity } from '../model/quantity.js';
@@ -146,14 +147,12 @@ export function startPauseHolder(rec: SandboxRecord): { pid: number; pidStart: n
   return { pid: child.pid, pidStart: st.startTime };
 }
 
-const waitBuf = new Int32Array(new SharedArrayBuffer(4));
-
 /** Idempotent teardown of everything createSandbox and the containers left. */
 export function destroySandbox(paths: PodPaths, cgroup: string | undefined): void {
   if (cgroup && existsSync(cgroup)) {
     killCgroup(cgroup);
     const deadline = Date.now() + 5000;
-    while (isPopulated(cgroup) && Date.now() < deadline) Atomics.wait(waitBuf, 0, 0, 10);
+    while (isPopulated(cgroup) && Date.now() < deadline) sleepSync(10);
   }
   unmountAllUnder(paths.dir);
   const left = mountsUnder(paths.dir);

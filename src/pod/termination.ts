@@ -3,6 +3,7 @@
 // for a pod, app containers in parallel and sidecars after them in reverse order, all
 // within one budget. Time is counted in ms; preStop's time is taken off in whole
 // seconds (the kubelet's arithmetic); spec-derived graces get the kubelet's 2 s floor.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { killCgroup } from '../cgroup/cgroup2.js';
 import { kill as killPid } from '../../native-bindings/libc.js';
 import { isSameLiveProcess } from '../kernel/procfs.js';
@@ -22,8 +23,6 @@ export interface Stoppable {
   runHook(c: ContainerRecord, hook: LifecycleHandler, timeoutMs: number): Promise<ProbeOutcome>;
   event(type: 'Normal' | 'Warning', reason: string, message: string, container?: string): void;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Signals a running container: SIGKILL goes to its whole cgroup (exec'd processes too). */
 export function signalContainer(c: ContainerRecord, sig: { name: string; number: number }): void {

@@ -1,6 +1,7 @@
 // logs: print a container instance's log, its rotated files then the current one.
 // -f follows it across rotations and into the container's later instances (restarts),
 // until the pod is removed or has finished, or the container has ended for good.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, statSync } from 'node:fs';
 import { LinePrinter } from '../../logs/line-printer.js';
 import { LogCursor } from '../../logs/log-cursor.js';
@@ -21,8 +22,6 @@ export interface LogsOptions {
 
 /** How often -f looks for new output and for the container's state. */
 const POLL_MS = 200;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function parseTail(tail: string | undefined): number | undefined {
   if (tail === undefined) return undefined;
