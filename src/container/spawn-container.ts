@@ -9,6 +9,7 @@ import { mkfifo } from '../kernel/fsutil.js';
 import { withNamespaces } from '../kernel/namespaces.js';
 import { readProcStat } from '../kernel/procfs.js';
 import type { ContainerPaths } from '../state/paths.js';
+import { PodrunError, StartError } from '../util/errors.js';
 import type { InitFailure } from './init-stage.js';
 
 const INIT_STAGE = fileURLToPath(new URL('./init-stage.js', import.meta.url));
@@ -41,6 +42,7 @@ function makeFifo(path: string): void {
   if (!existsSync(path)) mkfifo(path);
 }
 
+/** Rejects with a StartError (reason, exit code) when the init stage reports a failure. */
 export async function spawnContainer(req: SpawnRequest): Promise<SpawnedContainer> {
   const { paths } = req;
   // A fresh writable layer for every instance, as a restarted Kubernetes container gets.
@@ -86,17 +88,15 @@ export async function spawnContainer(req: SpawnRequest): Promise<SpawnedContaine
   if (!pid) {
     stdout.destroy();
     stderr.destroy();
-    throw new Error('could not spawn the container init stage');
+    throw new PodrunError('could not spawn the container init stage');
   }
   const pidStart = readProcStat(pid)?.startTime ?? 0;
   const failure = await readSyncPipe(child);
   if (failure) {
-    const err = new Error(failure.error) as Error & { failure: InitFailure; child: ChildProcess };
-    err.failure = failure;
-    err.child = child;
-    (err as unknown as { stdout: Socket; stderr: Socket }).stdout = stdout;
-    (err as unknown as { stdout: Socket; stderr: Socket }).stderr = stderr;
-    throw err;
+    // No instance ran, so there is no log to pump: its report is the failure.
+    stdout.destroy();
+    stderr.destroy();
+    throw new StartError(failure.error, failure.reason, failure.exitCode);
   }
   return { child, exit, pid, pidStart, stdout, stderr };
 }

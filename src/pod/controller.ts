@@ -2,32 +2,25 @@
 // their exits, restarts them by policy with CrashLoopBackOff, runs init containers in
 // order and sidecars beside the app containers, probes, hooks, ordered termination and
 // the pod deadline. Level-triggered: every change (exit, probe result, timer, verb)
-// requests a sync, and a sync compares the record with the spec and acts.
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Socket } from 'node:net';
-import { createCgroup } from '../cgroup/cgroup2.js';
-import { oomKillCount } from '../cgroup/memory-events.js';
-import type { InitFailure } from '../container/init-stage.js';
-import { openFifoReader, spawnContainer, type SpawnedContainer } from '../container/spawn-container.js';
-import { recordEvent } from '../events/recorder.js';
+// requests a sync; what a sync does is decided by computePodActions (actions.ts) and
+// carried out here. The kernel and the clock are reached through the PodRuntime.
+import type { Readable } from 'node:stream';
 import type { EventInput } from '../events/types.js';
-import { isSameLiveProcess } from '../kernel/procfs.js';
 import { CriLogFile } from '../logs/log-file.js';
 import type { Container, Probe } from '../model/pod.js';
+import { parseSignal } from '../model/signals.js';
 import { writeJsonAtomic } from '../state/atomic.js';
 import type { PodPaths } from '../state/paths.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
-import { NotFoundError, PodrunError } from '../util/errors.js';
-import { advance, restartNotBefore, type BackoffSettings } from './backoff.js';
-import { watchForeignExit, type ForeignExit } from './foreign-exit.js';
-import { runHandler } from './handlers.js';
+import { NotFoundError, PodrunError, StartError } from '../util/errors.js';
+import { computePodActions, forcedByStart, type PodAction } from './actions.js';
+import type { BackoffSettings } from './backoff.js';
+import type { ForeignExit } from './foreign-exit.js';
 import { instanceConfig } from './instance-config.js';
 import { pumpContainerLogs, type ContainerLogPump } from './log-pump.js';
 import { ProbeWorker, type ProbeKind, type ProbeOutcome } from './probe-worker.js';
-import { restartWanted } from './restart-policy.js';
-import { startPauseHolder } from './sandbox.js';
-import { parseSignal } from '../model/signals.js';
-import { MIN_GRACE_MS, signalContainer, stopContainers, type Stoppable } from './termination.js';
+import type { Clock, ContainerProcess, PodRuntime } from './runtime.js';
+import { MIN_GRACE_MS, stopContainers, type Stoppable } from './termination.js';
 import { isSidecar, isTerminated, podPhase, specOf } from './status.js';
 
 interface LiveInstance {
@@ -41,18 +34,17 @@ interface LiveInstance {
 export interface ControllerDeps {
   save(): void;
   backoff: BackoffSettings;
+  runtime: PodRuntime;
 }
-
-const now = () => new Date().toISOString();
 
 export class PodController {
   readonly live = new Map<string, LiveInstance>();
   private syncing = false;
   private dirty = false;
   private disposed = false;
-  private wakeTimer?: NodeJS.Timeout;
+  private wakeTimer?: unknown;
   private wakeAtMs?: number;
-  private deadlineTimer?: NodeJS.Timeout;
+  private deadlineTimer?: unknown;
   /** Containers that `start` asked to run again although their policy would not restart them. */
   private forced = new Set<string>();
   /** The start verb in progress: the first failure it must report. */
@@ -69,8 +61,20 @@ export class PodController {
     return this.rec.pod.metadata.name;
   }
 
+  private get runtime(): PodRuntime {
+    return this.deps.runtime;
+  }
+
+  private get clock(): Clock {
+    return this.deps.runtime.clock;
+  }
+
+  private isoNow(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
   event(type: EventInput['type'], reason: string, message: string, container?: string): void {
-    recordEvent(this.paths, { type, reason, message, ...(container ? { container } : {}) });
+    this.runtime.recordEvent(this.paths, { type, reason, message, ...(container ? { container } : {}) });
   }
 
   private save(): void {
@@ -118,96 +122,58 @@ export class PodController {
     })();
   }
 
+  /** Carries out what computePodActions decides, deciding again after every start. */
   private async syncOnce(): Promise<void> {
-    const { rec } = this;
-    if (this.disposed || !rec.startedAt || rec.sandbox.state !== 'ready' || rec.terminal) return;
-    if (!(await this.syncInit())) return;
-    const apps = rec.containers.filter((c) => !c.init);
-    for (const c of apps) {
-      if (c.stopped || this.disposed) continue;
-      if (c.state === 'created') await this.startInstance(c);
-      else if (isTerminated(c) && (this.forced.has(c.name) || restartWanted(rec, c))) await this.restart(c);
-    }
-    // Sidecars that ended after initialisation are restarted, unless the pod is done.
-    const appsDone = apps.every((c) => c.stopped || (isTerminated(c) && !c.waiting && !restartWanted(rec, c) && !this.forced.has(c.name)));
-    for (const c of rec.containers.filter((x) => isSidecar(rec, x))) {
-      if (appsDone) {
-        if (c.state === 'running' && !c.stopped) {
-          // The app containers are done for good: the kubelet then stops the sidecars.
-          void this.terminate(rec.containers.filter((x) => isSidecar(rec, x) && x.state === 'running'), this.specGrace(), 'pod completed');
-        }
-        break;
-      }
-      if (isTerminated(c) && !c.stopped) await this.restart(c);
-    }
-    this.noteCompletion();
-  }
-
-  /** Runs init containers in order; true once every one has succeeded (sidecars: started). */
-  private async syncInit(): Promise<boolean> {
-    const { rec } = this;
-    const anyAppRan = rec.containers.some((c) => !c.init && (c.startedAt || c.last));
-    for (const c of rec.containers.filter((x) => x.init)) {
-      if (isSidecar(rec, c)) {
-        if (c.state === 'running') {
-          if (c.started === false && !anyAppRan) return false;
-          continue;
-        }
-        if (c.stopped) return anyAppRan;
-        if (c.state === 'created') {
-          await this.startInstance(c);
-          return false;
-        }
-        if (anyAppRan) continue; // restarted beside the app containers in syncOnce
-        await this.restart(c);
-        return false;
-      }
-      if (isTerminated(c) && c.exitCode === 0) continue;
-      if (anyAppRan) continue; // never re-run once the pod initialised (the sandbox is the same)
-      if (c.stopped || c.state === 'running') return false;
-      if (c.state === 'created') {
-        await this.startInstance(c);
-        return false;
-      }
-      // A failed init container: Never fails the pod; otherwise it is retried with back-off.
-      this.failStart(`init container "${c.name}" failed with exit code ${c.exitCode ?? 'unknown'}` +
-        (rec.pod.spec.restartPolicy === 'Never' ? '' : ` (restartPolicy ${rec.pod.spec.restartPolicy}: retried with back-off)`), 1);
-      if (rec.pod.spec.restartPolicy !== 'Never') await this.restart(c);
-      return false;
-    }
-    return true;
-  }
-
-  /** Restarts now, or schedules the restart when the back-off says so (state waiting: CrashLoopBackOff). */
-  private async restart(c: ContainerRecord): Promise<void> {
-    const forced = this.forced.delete(c.name);
-    const at = Date.now();
-    const notBefore = forced ? at : restartNotBefore(c.backoff, Date.parse(c.finishedAt ?? now()), this.deps.backoff);
-    if (at < notBefore) {
-      if (c.waiting?.until !== notBefore) {
-        const delay = Math.round((c.backoff?.delayMs ?? 0) / 1000);
-        const message = `back-off ${delay}s restarting failed container=${c.name} pod=${this.name}`;
-        c.waiting = { reason: 'CrashLoopBackOff', message, until: notBefore };
-        this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${this.name}`, c.name);
-        this.save();
-      }
-      this.wakeAt(notBefore);
+    while (!this.disposed) {
+      const plan = computePodActions(this.rec, this.clock.now(), { forced: this.forced, backoff: this.deps.backoff });
+      if (await this.execute(plan.actions)) continue;
+      if (plan.wakeAt !== undefined) this.wakeAt(plan.wakeAt);
+      if (plan.settled) this.noteCompletion();
       return;
     }
-    if (!forced) c.backoff = advance(c.backoff, at, this.deps.backoff);
-    await this.startInstance(c);
+  }
+
+  /** The actions in order, up to the first start; true if it got there (the record changed). */
+  private async execute(actions: PodAction[]): Promise<boolean> {
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'start':
+          await this.startInstance(this.container(a.container));
+          return true;
+        case 'restart': {
+          const c = this.container(a.container);
+          c.backoff = a.backoff;
+          await this.startInstance(c);
+          return true;
+        }
+        case 'backOff': {
+          this.container(a.container).waiting = a.waiting;
+          this.runtime.recordEvent(this.paths, a.event);
+          this.save();
+          break;
+        }
+        case 'failStart':
+          this.failStart(a.message, a.exitCode);
+          break;
+        case 'stopSidecars':
+          void this.terminate(a.containers.map((n) => this.container(n)), this.specGrace(), a.why);
+          break;
+      }
+    }
+    return false;
   }
 
   /** A sync at `t`; with several containers backing off, the earliest wins (that sync re-arms the rest). */
   private wakeAt(t: number): void {
-    if (this.wakeTimer && this.wakeAtMs !== undefined && this.wakeAtMs <= t) return;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.wakeTimer !== undefined && this.wakeAtMs !== undefined && this.wakeAtMs <= t) return;
+    if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);
     this.wakeAtMs = t;
-    this.wakeTimer = setTimeout(() => {
+    // Timers may fire a millisecond before the clock reads `t`: a little slack, so that the sync finds the back-off over.
+    this.wakeTimer = this.clock.setTimeout(() => {
       this.wakeTimer = undefined;
       this.wakeAtMs = undefined;
       this.requestSync();
-    }, Math.max(0, t - Date.now()) + 5);
+    }, Math.max(0, t - this.clock.now()) + 5);
   }
 
   private failStart(message: string, exitCode: number): void {
@@ -228,23 +194,18 @@ export class PodController {
 
   /** Starts the pod; resolves once the app containers run (or have run), rejects on the first failure. */
   async start(): Promise<void> {
-    const since = Date.now();
+    const since = this.clock.now();
     const call: { error?: PodrunError } = {};
     await this.exclusive(async () => {
       if (this.disposed) throw new NotFoundError(`pod "${this.name}" not found`);
       if (this.rec.terminal) {
         throw new PodrunError(`pod "${this.name}" ended (${this.rec.terminal.reason}): create a new pod to run it again`);
       }
-      this.rec.startedAt ??= now();
+      this.rec.startedAt ??= this.isoNow();
       this.ensurePauseHolder();
       this.armDeadline();
-      for (const c of this.rec.containers) {
-        const wasStopped = c.stopped;
-        c.stopped = false;
-        // Run again what has ended and would not be restarted by its policy (or was stopped).
-        if (isTerminated(c) && (!c.init || isSidecar(this.rec, c)) && (wasStopped || !restartWanted(this.rec, c))) this.forced.add(c.name);
-        if (isTerminated(c) && c.init && !isSidecar(this.rec, c) && c.exitCode !== 0) this.forced.add(c.name);
-      }
+      for (const name of forcedByStart(this.rec)) this.forced.add(name);
+      for (const c of this.rec.containers) c.stopped = false;
       this.startCall = call;
       this.save();
       this.requestSync();
@@ -303,11 +264,11 @@ export class PodController {
   /** The pause holder may have been killed; the pinned namespaces outlive it, so start another. */
   private ensurePauseHolder(): void {
     const s = this.rec.sandbox;
-    if (s.pid && s.pidStart && isSameLiveProcess(s.pid, s.pidStart)) return;
+    if (s.pid && s.pidStart && this.runtime.isSameLiveProcess(s.pid, s.pidStart)) return;
     if (this.rec.pod.spec.shareProcessNamespace && this.rec.containers.some((c) => c.state === 'running')) {
       throw new PodrunError(`pod "${this.name}": the pause holder died, and with it the pod's PID namespace`);
     }
-    const p = startPauseHolder(s);
+    const p = this.runtime.startPauseHolder(s);
     s.pid = p.pid;
     s.pidStart = p.pidStart;
     s.pidNamespace = `/proc/${p.pid}/ns/pid`;
@@ -320,7 +281,7 @@ export class PodController {
     const secs = this.rec.pod.spec.activeDeadlineSeconds;
     if (secs === undefined || !this.rec.startedAt || this.rec.terminal || this.deadlineTimer) return;
     const at = Date.parse(this.rec.startedAt) + secs * 1000;
-    this.deadlineTimer = setTimeout(() => void this.deadlineExceeded(), Math.max(0, at - Date.now()));
+    this.deadlineTimer = this.clock.setTimeout(() => void this.deadlineExceeded(), Math.max(0, at - this.clock.now()));
   }
 
   private async deadlineExceeded(): Promise<void> {
@@ -352,37 +313,33 @@ export class PodController {
     const cfg = instanceConfig(this.rec, this.paths, c);
     const cpaths = this.paths.container(c.name);
     writeJsonAtomic(cpaths.config, cfg);
-    createCgroup(c.cgroup);
-    const startedAt = now();
-    let spawned: SpawnedContainer;
+    this.runtime.createCgroup(c.cgroup);
+    const startedAt = this.isoNow();
+    let spawned: ContainerProcess;
     try {
-      spawned = await spawnContainer({
+      spawned = await this.runtime.spawnContainer({
         paths: cpaths,
         configPath: cpaths.config,
         namespaces: this.rec.sandbox.namespaces,
         pidNamespace: this.rec.pod.spec.shareProcessNamespace ? this.rec.sandbox.pidNamespace : undefined,
       });
     } catch (err) {
-      const f = (err as { failure?: InitFailure }).failure;
-      const streams = err as unknown as { stdout?: { destroy(): void }; stderr?: { destroy(): void } };
-      streams.stdout?.destroy();
-      streams.stderr?.destroy();
+      // The init stage's report (its reason and exit code), or a spawn that failed before it.
+      const f = err instanceof StartError ? err : undefined;
       Object.assign(c, {
         state: 'exited',
-        exitCode: f?.exitCode ?? 128,
+        exitCode: f?.containerExitCode ?? 128,
         reason: f?.reason ?? 'StartError',
-        message: f?.error ?? (err as Error).message,
+        message: (err as Error).message,
         startedAt,
-        finishedAt: now(),
+        finishedAt: this.isoNow(),
         pid: undefined,
         started: false,
         ready: false,
       });
       this.event('Warning', 'Failed', `Error: ${c.message}`, c.name);
-      this.failStart(`container "${c.name}": ${c.message}`, f?.exitCode ?? 125);
+      this.failStart(`container "${c.name}": ${c.message}`, f?.containerExitCode ?? 125);
       this.save();
-      // Its restart (by policy, with back-off) comes from the next sync.
-      this.dirty = true;
       return;
     }
     Object.assign(c, {
@@ -410,19 +367,19 @@ export class PodController {
     c: ContainerRecord,
     pid: number,
     pidStart: number,
-    streams: { stdout: Socket; stderr: Socket },
+    streams: { stdout: Readable; stderr: Readable },
     exit: Promise<ForeignExit | { code: number | null; signal?: string; unknown?: undefined }>,
   ): LiveInstance {
     const pumps = pumpContainerLogs(streams, new CriLogFile(this.paths.containerLog(c.name, c.restartCount)));
     // The cgroup outlives instances: only OOM kills after this point are this instance's.
-    const oomBase = oomKillCount(c.cgroup) ?? 0;
+    const oomBase = this.runtime.oomKillCount(c.cgroup) ?? 0;
     const inst: LiveInstance = { pid, pidStart, pumps, workers: [], exited: Promise.resolve() };
     inst.exited = exit.then(async (st) => {
       await Promise.all(pumps.map((p) => p.done));
       for (const w of inst.workers) w.stop();
       if (c.pid !== pid || this.disposed) return;
       if (st.unknown) this.markUnknown(c);
-      else this.recordExit(c, st.code ?? undefined, st.signal, (oomKillCount(c.cgroup) ?? 0) > oomBase);
+      else this.recordExit(c, st.code ?? undefined, st.signal, (this.runtime.oomKillCount(c.cgroup) ?? 0) > oomBase);
       c.pid = undefined;
       c.started = false;
       c.ready = false;
@@ -439,7 +396,7 @@ export class PodController {
     const alive = () => this.live.get(c.name) === inst && !this.disposed;
     const hook = spec.lifecycle?.postStart;
     if (hook) {
-      const out = await runHandler(this, c, hook, { timeoutMs: 0, userAgent: 'kube-lifecycle' });
+      const out = await this.runtime.runHandler(this, c, hook, { timeoutMs: 0, userAgent: 'kube-lifecycle' });
       if (!alive()) return;
       if (out.result === 'Failure') {
         this.event('Warning', 'FailedPostStartHook', `PostStartHook failed: ${out.output}`.trim(), c.name);
@@ -459,7 +416,7 @@ export class PodController {
       if (!probe) continue;
       const w = new ProbeWorker(kind, probe, Date.parse(c.startedAt!), {
         started: () => c.started !== false,
-        attempt: () => runHandler(this, c, probe, { timeoutMs: probe.timeoutSeconds * 1000, userAgent: 'kube-probe' }),
+        attempt: () => this.runtime.runHandler(this, c, probe, { timeoutMs: probe.timeoutSeconds * 1000, userAgent: 'kube-probe' }),
         observed: (o) => this.probeObserved(c, kind, o),
         publish: (r, o) => void this.probePublished(c, inst, kind, r, o, probe),
       });
@@ -509,7 +466,7 @@ export class PodController {
 
   private recordExit(c: ContainerRecord, code: number | undefined, sig: string | undefined, oomKilled: boolean): void {
     c.state = 'exited';
-    c.finishedAt = now();
+    c.finishedAt = this.isoNow();
     if (sig) {
       c.signal = sig;
       c.exitCode = 128 + parseSignal(sig).number;
@@ -523,7 +480,7 @@ export class PodController {
 
   private markUnknown(c: ContainerRecord): void {
     c.state = 'unknown';
-    c.finishedAt = c.finishedAt ?? now();
+    c.finishedAt = c.finishedAt ?? this.isoNow();
     c.reason = 'ContainerStatusUnknown';
     c.message = 'the container exited while the podrun supervisor was not running; its exit status could not be read';
     c.exitCode = undefined;
@@ -535,7 +492,7 @@ export class PodController {
   adopt(): void {
     for (const c of this.rec.containers) {
       if (c.state !== 'running') continue;
-      if (c.pid && c.pidStart && isSameLiveProcess(c.pid, c.pidStart)) {
+      if (c.pid && c.pidStart && this.runtime.isSameLiveProcess(c.pid, c.pidStart)) {
         this.watchAdopted(c);
       } else {
         this.markUnknown(c);
@@ -554,9 +511,10 @@ export class PodController {
   private watchAdopted(c: ContainerRecord): void {
     const pid = c.pid!;
     const pidStart = c.pidStart!;
-    const exit = watchForeignExit(pid, pidStart);
+    const exit = this.runtime.watchForeignExit(pid, pidStart);
     const cp = this.paths.container(c.name);
-    const inst = this.attach(c, pid, pidStart, { stdout: openFifoReader(cp.fifo('stdout')), stderr: openFifoReader(cp.fifo('stderr')) }, exit);
+    const streams = { stdout: this.runtime.openFifoReader(cp.fifo('stdout')), stderr: this.runtime.openFifoReader(cp.fifo('stderr')) };
+    const inst = this.attach(c, pid, pidStart, streams, exit);
     const spec = specOf(this.rec, c);
     if (!spec) return;
     if (c.started === false) {
@@ -572,7 +530,7 @@ export class PodController {
   // ---- kill / stop / termination ---------------------------------------------------------------
 
   signal(c: ContainerRecord, sig: { name: string; number: number }): void {
-    signalContainer(c, sig);
+    this.runtime.signalContainer(c, sig);
   }
 
   /** The grace the spec gives (pod terminationGracePeriodSeconds), with the kubelet's 2 s floor. */
@@ -584,8 +542,10 @@ export class PodController {
   private stoppable(): Stoppable {
     return {
       rec: this.rec,
+      clock: this.clock,
+      signal: (c, sig) => this.signal(c, sig),
       exited: (c) => this.live.get(c.name)?.exited,
-      runHook: (c, hook, timeoutMs) => runHandler(this, c, hook, { timeoutMs, userAgent: 'kube-lifecycle' }),
+      runHook: (c, hook, timeoutMs) => this.runtime.runHandler(this, c, hook, { timeoutMs, userAgent: 'kube-lifecycle' }),
       event: (type, reason, message, container) => this.event(type, reason, message, container),
     };
   }
@@ -613,14 +573,14 @@ export class PodController {
    */
   async dispose(): Promise<void> {
     this.disposed = true;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);
+    if (this.deadlineTimer !== undefined) this.clock.clearTimeout(this.deadlineTimer);
     for (const l of this.live.values()) for (const w of l.workers) w.stop();
-    const deadline = Date.now() + 10_000;
-    while (this.syncing && Date.now() < deadline) await sleep(20);
+    const deadline = this.clock.now() + 10_000;
+    while (this.syncing && this.clock.now() < deadline) await this.clock.sleep(20);
     const pumps = [...this.live.values()].flatMap((l) => l.pumps);
     for (const p of pumps) p.close();
-    await Promise.race([Promise.all(pumps.map((p) => p.done)), sleep(2000)]);
+    await Promise.race([Promise.all(pumps.map((p) => p.done)), this.clock.sleep(2000)]);
     for (const w of [...this.waiters]) w();
   }
 }

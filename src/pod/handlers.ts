@@ -19,6 +19,9 @@ export interface HandlerContext {
   paths: PodPaths;
 }
 
+/** A probe's or a lifecycle hook's handler. */
+export type Handler = Probe | LifecycleHandler;
+
 export interface HandlerOptions {
   /** Bound on the attempt; 0 = none (postStart exec hooks run unbounded, as in the kubelet). */
   timeoutMs: number;
@@ -40,7 +43,7 @@ function resolvePort(spec: Container | undefined, port: number | string): number
 export async function runHandler(
   ctx: HandlerContext,
   c: ContainerRecord,
-  h: Probe | LifecycleHandler,
+  h: Handler,
   o: HandlerOptions,
 ): Promise<ProbeOutcome> {
   const spec = specOf(ctx.rec, c);

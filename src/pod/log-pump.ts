@@ -1,5 +1,5 @@
 // Copies one stream of a container (its log FIFO) into the container's CRI log file.
-import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { CriLogFile } from '../logs/log-file.js';
 import { logLimitsFromEnv, type LogLimits } from '../logs/limits.js';
 import { PodrunError } from '../util/errors.js';
@@ -25,7 +25,7 @@ export class ContainerLogPump {
   readonly done: Promise<void>;
 
   constructor(
-    private readonly src: Socket,
+    private readonly src: Readable,
     stream: 'stdout' | 'stderr',
     file: CriLogFile,
   ) {
@@ -57,7 +57,7 @@ export class ContainerLogPump {
  * The file is rotated at the supervisor's limits unless it was given its own.
  */
 export function pumpContainerLogs(
-  s: { stdout: Socket; stderr: Socket },
+  s: { stdout: Readable; stderr: Readable },
   file: CriLogFile,
   limits: LogLimits = SUPERVISOR_LOG_LIMITS,
 ): ContainerLogPump[] {

@@ -4,9 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCgroup } from '../cgroup/cgroup2.js';
 import { containerArgv, type InitConfig } from '../container/init-config.js';
-import { resolveImage } from '../image/resolve.js';
 import type { Pod } from '../model/pod.js';
 import { readJson, writeJsonAtomic } from '../state/atomic.js';
 import { StatePaths } from '../state/paths.js';
@@ -14,20 +12,27 @@ import type { PodRecord } from '../state/records.js';
 import { AlreadyExistsError, NotFoundError, PodrunError } from '../util/errors.js';
 import { backoffFromEnv, type BackoffSettings } from './backoff.js';
 import { PodController } from './controller.js';
-import { createSandbox, destroySandbox, podCgroupPath } from './sandbox.js';
+import { kernelRuntime } from './kernel-runtime.js';
+import type { PodRuntime } from './runtime.js';
 import { parseSignal } from '../model/signals.js';
 import { podPhase, podView, trackConditions } from './status.js';
-
-const now = () => new Date().toISOString();
 
 export class PodManager {
   private pods = new Map<string, PodController>();
   private changeWaiters = new Set<() => void>();
   private readonly backoff: BackoffSettings;
 
-  constructor(readonly state: StatePaths, env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    readonly state: StatePaths,
+    env: NodeJS.ProcessEnv = process.env,
+    private readonly runtime: PodRuntime = kernelRuntime,
+  ) {
     mkdirSync(state.podsDir, { recursive: true });
     this.backoff = backoffFromEnv(env);
+  }
+
+  private now(): string {
+    return new Date(this.runtime.clock.now()).toISOString();
   }
 
   get size(): number {
@@ -37,14 +42,14 @@ export class PodManager {
   // ---- persistence -------------------------------------------------------------------
 
   private save(p: PodController): void {
-    trackConditions(p.rec, now());
+    trackConditions(p.rec, this.now());
     writeJsonAtomic(p.paths.record, p.rec);
     p.changed();
     for (const w of this.changeWaiters) w();
   }
 
   private controller(rec: PodRecord, paths: ReturnType<StatePaths['pod']>): PodController {
-    const p: PodController = new PodController(rec, paths, { save: () => this.save(p), backoff: this.backoff });
+    const p: PodController = new PodController(rec, paths, { save: () => this.save(p), backoff: this.backoff, runtime: this.runtime });
     return p;
   }
 
@@ -65,7 +70,7 @@ export class PodManager {
         // Crashed mid-create or mid-remove: nothing of it may survive.
         const uid = rec?.pod.metadata.uid;
         try {
-          destroySandbox(paths, rec?.sandbox.cgroup ?? (uid ? podCgroupPath(uid) : undefined));
+          this.runtime.destroySandbox(paths, rec?.sandbox.cgroup ?? (uid ? this.runtime.podCgroupPath(uid) : undefined));
         } catch (err) {
           process.stderr.write(`podrun supervisor: cleanup of ${name} failed: ${(err as Error).message}\n`);
         }
@@ -90,11 +95,11 @@ export class PodManager {
       throw err;
     }
     pod.metadata.uid = randomUUID();
-    pod.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const cgroup = podCgroupPath(pod.metadata.uid);
+    pod.metadata.creationTimestamp = this.now().replace(/\.\d+Z$/, 'Z');
+    const cgroup = this.runtime.podCgroupPath(pod.metadata.uid);
     const rec: PodRecord = {
       pod,
-      createdAt: now(),
+      createdAt: this.now(),
       sandbox: { state: 'creating', cgroup, hostname: '', namespaces: { net: '', ipc: '', uts: '' } },
       containers: [],
     };
@@ -108,15 +113,15 @@ export class PodManager {
       ];
       const images = new Map<string, InitConfig['image']>();
       for (const { c, field } of all) {
-        images.set(c.name, await resolveImage(c.image, `${field}.image`, this.state.imageCache));
+        images.set(c.name, await this.runtime.resolveImage(c.image, `${field}.image`, this.state.imageCache));
         containerArgv(c, new Map(), field); // command is required for path images
       }
-      rec.sandbox = createSandbox(pod, paths);
+      rec.sandbox = this.runtime.createSandbox(pod, paths);
       for (const { c, init } of all) {
         const cpaths = paths.container(c.name);
         mkdirSync(cpaths.dir, { recursive: true });
         const ccg = join(cgroup, init ? `init-${c.name}` : `ctr-${c.name}`);
-        createCgroup(ccg);
+        this.runtime.createCgroup(ccg);
         writeFileSync(join(cpaths.dir, 'image.json'), JSON.stringify(images.get(c.name)));
         rec.containers.push({ name: c.name, init, state: 'created', cgroup: ccg, restartCount: 0 });
       }
@@ -127,7 +132,7 @@ export class PodManager {
     } catch (err) {
       this.pods.delete(name);
       try {
-        destroySandbox(paths, cgroup);
+        this.runtime.destroySandbox(paths, cgroup);
       } catch (cleanupErr) {
         process.stderr.write(`podrun supervisor: rollback of ${name}: ${(cleanupErr as Error).message}\n`);
       }
@@ -170,7 +175,7 @@ export class PodManager {
       // A directory without a live entry (e.g. a crash before the record was written).
       const paths = this.state.pod(name);
       if (existsSync(paths.dir)) {
-        destroySandbox(paths, readJson<PodRecord>(paths.record)?.sandbox.cgroup);
+        this.runtime.destroySandbox(paths, readJson<PodRecord>(paths.record)?.sandbox.cgroup);
         return true;
       }
       if (force) return false;
@@ -187,7 +192,7 @@ export class PodManager {
       e.rec.sandbox.state = 'removing';
       writeJsonAtomic(e.paths.record, e.rec);
       await e.dispose();
-      destroySandbox(e.paths, e.rec.sandbox.cgroup);
+      this.runtime.destroySandbox(e.paths, e.rec.sandbox.cgroup);
       this.pods.delete(name);
       for (const w of this.changeWaiters) w();
       return true;
@@ -222,23 +227,23 @@ export class PodManager {
     };
     if (check()) return true;
     return new Promise<boolean>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: unknown;
       const waiter = () => {
         try {
           if (check()) finish(true);
         } catch (err) {
           this.changeWaiters.delete(waiter);
-          if (timer) clearTimeout(timer);
+          if (timer !== undefined) this.runtime.clock.clearTimeout(timer);
           reject(err);
         }
       };
       const finish = (v: boolean) => {
         this.changeWaiters.delete(waiter);
-        if (timer) clearTimeout(timer);
+        if (timer !== undefined) this.runtime.clock.clearTimeout(timer);
         resolve(v);
       };
       this.changeWaiters.add(waiter);
-      if (timeoutSec !== undefined) timer = setTimeout(() => finish(false), timeoutSec * 1000);
+      if (timeoutSec !== undefined) timer = this.runtime.clock.setTimeout(() => finish(false), timeoutSec * 1000);
     });
   }
 

@@ -1,9 +1,8 @@
-// Stopping containers as the kubelet does (POD-SEMANTICS §5): preStop within the grace
-// period, the stop signal, the rest of the grace, then SIGKILL of the whole container;
-// for a pod, app containers in parallel and sidecars after them in reverse order, all
-// within one budget. Time is counted in ms; preStop's time is taken off in whole
-// seconds (the kubelet's arithmetic); spec-derived graces get the kubelet's 2 s floor.
-import { setTimeout as sleep } from 'node:timers/promises';
+// Stopping containers as the kubelet does (docs/kubernetes-semantics.md): preStop within
+// the grace period, the stop signal, the rest of the grace, then SIGKILL of the whole
+// container; for a pod, app containers in parallel and sidecars after them in reverse
+// order, all within one budget. Time is counted in ms; preStop's time is taken off in
+// whole seconds (the kubelet's arithmetic); spec-derived graces get the kubelet's 2 s floor.
 import { killCgroup } from '../cgroup/cgroup2.js';
 import { kill as killPid } from '../../native-bindings/libc.js';
 import { isSameLiveProcess } from '../kernel/procfs.js';
@@ -11,13 +10,18 @@ import type { ProbeOutcome } from '../probe/types.js';
 import type { LifecycleHandler } from '../model/pod.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
 import { parseSignal } from '../model/signals.js';
+import type { Clock } from './runtime.js';
 import { isSidecar, specOf } from './status.js';
 
 /** The kubelet's minimumGracePeriodInSeconds: a spec grace below it is raised to it. */
 export const MIN_GRACE_MS = 2000;
 
+type Signal = { name: string; number: number };
+
 export interface Stoppable {
   readonly rec: PodRecord;
+  readonly clock: Clock;
+  signal(c: ContainerRecord, sig: Signal): void;
   /** The running instance's exit (settles once it is recorded). */
   exited(c: ContainerRecord): Promise<void> | undefined;
   runHook(c: ContainerRecord, hook: LifecycleHandler, timeoutMs: number): Promise<ProbeOutcome>;
@@ -25,13 +29,13 @@ export interface Stoppable {
 }
 
 /** Signals a running container: SIGKILL goes to its whole cgroup (exec'd processes too). */
-export function signalContainer(c: ContainerRecord, sig: { name: string; number: number }): void {
+export function signalContainer(c: ContainerRecord, sig: Signal): void {
   if (c.state !== 'running' || !c.pid || !c.pidStart) return;
   if (sig.number === 9) killCgroup(c.cgroup);
   else if (isSameLiveProcess(c.pid, c.pidStart)) killPid(c.pid, sig.number);
 }
 
-function stopSignal(rec: PodRecord, c: ContainerRecord): { name: string; number: number } {
+function stopSignal(rec: PodRecord, c: ContainerRecord): Signal {
   const s = specOf(rec, c)?.lifecycle?.stopSignal;
   return s ? parseSignal(s) : { name: 'SIGTERM', number: 15 };
 }
@@ -40,26 +44,26 @@ function stopSignal(rec: PodRecord, c: ContainerRecord): { name: string; number:
 async function preStop(h: Stoppable, c: ContainerRecord, exited: Promise<void>, graceMs: number): Promise<number> {
   const hook = specOf(h.rec, c)?.lifecycle?.preStop;
   if (!hook || graceMs <= 0) return graceMs;
-  const t0 = Date.now();
+  const t0 = h.clock.now();
   const out = await Promise.race([
     h.runHook(c, hook, graceMs),
     exited.then(() => ({ result: 'Success' as const, output: '' })),
-    sleep(graceMs).then(() => ({ result: 'Failure' as const, output: `did not return within the ${graceMs / 1000}s grace period` })),
+    h.clock.sleep(graceMs).then(() => ({ result: 'Failure' as const, output: `did not return within the ${graceMs / 1000}s grace period` })),
   ]);
   if (out.result === 'Failure') h.event('Warning', 'FailedPreStopHook', `PreStopHook failed: ${out.output}`.trim(), c.name);
-  return Math.max(0, graceMs - Math.floor((Date.now() - t0) / 1000) * 1000);
+  return Math.max(0, graceMs - Math.floor((h.clock.now() - t0) / 1000) * 1000);
 }
 
 /** The stop signal, up to `graceMs` for the exit, then SIGKILL (0 ms: SIGKILL at once). */
-async function signalAndWait(rec: PodRecord, c: ContainerRecord, exited: Promise<void>, graceMs: number): Promise<void> {
+async function signalAndWait(h: Stoppable, c: ContainerRecord, exited: Promise<void>, graceMs: number): Promise<void> {
   if (c.state !== 'running') return;
   if (graceMs > 0) {
-    signalContainer(c, stopSignal(rec, c));
-    const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
+    h.signal(c, stopSignal(h.rec, c));
+    const timedOut = await Promise.race([exited.then(() => false), h.clock.sleep(graceMs).then(() => true)]);
     if (!timedOut) return;
   }
-  signalContainer(c, { name: 'SIGKILL', number: 9 });
-  await Promise.race([exited, sleep(10_000)]);
+  h.signal(c, { name: 'SIGKILL', number: 9 });
+  await Promise.race([exited, h.clock.sleep(10_000)]);
 }
 
 /**
@@ -72,8 +76,8 @@ export async function stopContainers(h: Stoppable, cs: ContainerRecord[], graceS
   const sidecars = running.filter((c) => isSidecar(h.rec, c)).reverse();
   const others = running.filter((c) => !isSidecar(h.rec, c));
   const graceMs = graceSec * 1000;
-  const deadline = Date.now() + graceMs;
-  const left = () => Math.max(0, deadline - Date.now());
+  const deadline = h.clock.now() + graceMs;
+  const left = () => Math.max(0, deadline - h.clock.now());
   const floored = (ms: number) => (floor ? Math.max(ms, MIN_GRACE_MS) : ms);
   for (const c of running) h.event('Normal', 'Killing', `Stopping container ${c.name}: ${why}`, c.name);
   const sidecarPreStops = new Map(sidecars.map((c) => [c.name, preStop(h, c, h.exited(c)!, graceMs)]));
@@ -81,13 +85,13 @@ export async function stopContainers(h: Stoppable, cs: ContainerRecord[], graceS
     others.map(async (c) => {
       const exited = h.exited(c)!;
       const rest = await preStop(h, c, exited, graceMs);
-      await signalAndWait(h.rec, c, exited, floored(Math.min(rest, left())));
+      await signalAndWait(h, c, exited, floored(Math.min(rest, left())));
     }),
   );
   for (const c of sidecars) {
     const exited = h.exited(c);
     if (!exited) continue;
-    await Promise.race([sidecarPreStops.get(c.name), sleep(left())]);
-    await signalAndWait(h.rec, c, exited, floored(left()));
+    await Promise.race([sidecarPreStops.get(c.name), h.clock.sleep(left())]);
+    await signalAndWait(h, c, exited, floored(left()));
   }
 }

@@ -1,0 +1,36 @@
+// The PodRuntime of the supervisor: the real kernel, clock and disk.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createCgroup } from '../cgroup/cgroup2.js';
+import { oomKillCount } from '../cgroup/memory-events.js';
+import { openFifoReader, spawnContainer } from '../container/spawn-container.js';
+import { recordEvent } from '../events/recorder.js';
+import { resolveImage } from '../image/resolve.js';
+import { isSameLiveProcess } from '../kernel/procfs.js';
+import { watchForeignExit } from './foreign-exit.js';
+import { runHandler } from './handlers.js';
+import type { PodRuntime } from './runtime.js';
+import { createSandbox, destroySandbox, podCgroupPath, startPauseHolder } from './sandbox.js';
+import { signalContainer } from './termination.js';
+
+export const kernelRuntime: PodRuntime = {
+  clock: {
+    now: () => Date.now(),
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout),
+    sleep: (ms) => sleep(ms),
+  },
+  spawnContainer,
+  openFifoReader,
+  watchForeignExit,
+  isSameLiveProcess,
+  signalContainer,
+  createCgroup,
+  oomKillCount,
+  podCgroupPath,
+  createSandbox,
+  destroySandbox,
+  startPauseHolder,
+  resolveImage,
+  runHandler,
+  recordEvent: (paths, ev) => void recordEvent(paths, ev),
+};

@@ -1,0 +1,63 @@
+// Everything the pod lifecycle (controller, manager, termination) needs of the kernel,
+// the clock and the disk's heavier parts, behind one injected interface: the supervisor
+// passes the real one (kernel-runtime.ts); unit tests pass a recording fake, so that
+// restart, back-off, init and termination decisions run without root.
+import type { Readable } from 'node:stream';
+import type { ContainerRecord, SandboxRecord } from '../state/records.js';
+import type { PodPaths } from '../state/paths.js';
+import type { Pod } from '../model/pod.js';
+import type { ResolvedImage } from '../image/resolve.js';
+import type { EventInput } from '../events/types.js';
+import type { SpawnRequest } from '../container/spawn-container.js';
+import type { ProbeOutcome } from '../probe/types.js';
+import type { ForeignExit } from './foreign-exit.js';
+import type { HandlerContext, HandlerOptions, Handler } from './handlers.js';
+
+export interface Clock {
+  /** Epoch ms. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(timer: unknown): void;
+  sleep(ms: number): Promise<void>;
+}
+
+/** A container instance that was spawned and exec'd its command. */
+export interface ContainerProcess {
+  pid: number;
+  /** /proc/PID/stat start time, against PID reuse. */
+  pidStart: number;
+  /** Settles when the process exits; listened to from the spawn on. */
+  exit: Promise<{ code: number | null; signal: string | null }>;
+  stdout: Readable;
+  stderr: Readable;
+}
+
+export interface PodRuntime {
+  readonly clock: Clock;
+
+  // Container processes. spawnContainer rejects with a StartError when the init stage reports one.
+  spawnContainer(req: SpawnRequest): Promise<ContainerProcess>;
+  /** The read side of a container's log FIFO (re-adoption). */
+  openFifoReader(path: string): Readable;
+  /** The exit of a process that is not our child (re-adoption). */
+  watchForeignExit(pid: number, pidStart: number): Promise<ForeignExit>;
+  isSameLiveProcess(pid: number, pidStart: number): boolean;
+  /** Signals a running container (SIGKILL: its whole cgroup). */
+  signalContainer(c: ContainerRecord, sig: { name: string; number: number }): void;
+
+  // cgroups.
+  createCgroup(path: string): void;
+  /** memory.events oom_kill of the cgroup, undefined when unreadable. */
+  oomKillCount(cgroup: string): number | undefined;
+
+  // The sandbox and its pause holder.
+  podCgroupPath(uid: string): string;
+  createSandbox(pod: Pod, paths: PodPaths): SandboxRecord;
+  destroySandbox(paths: PodPaths, cgroup: string | undefined): void;
+  startPauseHolder(rec: SandboxRecord): { pid: number; pidStart: number };
+
+  resolveImage(image: string, field: string, cacheDir: string): Promise<ResolvedImage>;
+  /** A probe or lifecycle-hook handler against a container (exec, network, sleep). */
+  runHandler(ctx: HandlerContext, c: ContainerRecord, h: Handler, o: HandlerOptions): Promise<ProbeOutcome>;
+  recordEvent(paths: PodPaths, ev: EventInput): void;
+}
