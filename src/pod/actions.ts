@@ -34,8 +34,8 @@ export interface PodFacts {
 export type PodAction =
   /** The first instance of a container that was created and never ran. */
   | { kind: 'start'; container: string }
-  /** A new instance of a container that ended; it runs with `backoff` as its entry. */
-  | { kind: 'restart'; container: string; backoff: BackoffEntry | undefined; forced: boolean }
+  /** A new instance of a container that ended; it runs with `backoff` as its entry (unchanged when forced). */
+  | { kind: 'restart'; container: string; backoff: BackoffEntry | undefined }
   /** Not restarted before `waiting.until` (CrashLoopBackOff), newly so: record it and the event. */
   | { kind: 'backOff'; container: string; waiting: Required<NonNullable<ContainerRecord['waiting']>>; event: EventInput }
   /** The failure the `start` call in progress reports (the first one wins). */
@@ -122,7 +122,7 @@ function restartOrWait(rec: PodRecord, c: ContainerRecord, now: number, facts: P
   const finishedAt = c.finishedAt ? Date.parse(c.finishedAt) : now;
   const notBefore = forced ? now : restartNotBefore(c.backoff, finishedAt, facts.backoff);
   if (now >= notBefore) {
-    out.actions.push({ kind: 'restart', container: c.name, forced, backoff: forced ? c.backoff : advance(c.backoff, now, facts.backoff) });
+    out.actions.push({ kind: 'restart', container: c.name, backoff: forced ? c.backoff : advance(c.backoff, now, facts.backoff) });
     return;
   }
   out.wakeAt = Math.min(out.wakeAt ?? Infinity, notBefore);
