@@ -163,7 +163,7 @@ export class PodController {
     return false;
   }
 
-  /** A sync at `t`; with several containers backing off, the earliest wins (that sync re-arms the rest). */
+  /** A sync at `t`, the earliest back-off's end; a timer armed for no later is kept (every sync asks again). */
   private wakeAt(t: number): void {
     if (this.wakeTimer !== undefined && this.wakeAtMs !== undefined && this.wakeAtMs <= t) return;
     if (this.wakeTimer !== undefined) this.clock.clearTimeout(this.wakeTimer);

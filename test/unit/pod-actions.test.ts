@@ -142,15 +142,15 @@ describe('computePodActions: CrashLoopBackOff', () => {
 
   it('two containers backing off out of step: the earliest restart is the wake-up (one timer serves both)', () => {
     const r = pod('Always', { apps: [ctr('a'), ctr('b')] }, {
-      a: ended(EXITS['exit 1'], 100, { delayMs: 4000, lastUpdate: T - 200 }),
-      b: ended({ exitCode: 2, reason: 'Error' }, 50, { delayMs: 1000, lastUpdate: T - 60 }),
+      a: ended(EXITS['exit 1'], 50, { delayMs: 1000, lastUpdate: T - 60 }),
+      b: ended({ exitCode: 2, reason: 'Error' }, 100, { delayMs: 4000, lastUpdate: T - 200 }),
     });
     const out = computePodActions(r, T, facts());
     expect(kinds(out.actions)).toEqual(['backOff a', 'backOff b']);
     expect(out.wakeAt).toBe(T + 950);
-    // Later, with b restarted and a still waiting, a's end is the wake-up.
-    r.containers[1] = { ...r.containers[1], ...running() };
-    for (const a of out.actions) if (a.kind === 'backOff' && a.container === 'a') r.containers[0].waiting = a.waiting;
+    // Later, with a restarted and b still waiting, b's end is the wake-up.
+    r.containers[0] = { ...r.containers[0], ...running() };
+    for (const a of out.actions) if (a.kind === 'backOff' && a.container === 'b') r.containers[1].waiting = a.waiting;
     expect(computePodActions(r, T + 1000, facts())).toEqual({ actions: [], wakeAt: T + 3900, settled: true });
   });
 });
