@@ -1,4 +1,4 @@
-// Which exited containers the kubelet restarts (POD-SEMANTICS §3): sidecars always;
+// Which exited containers the kubelet restarts (docs/kubernetes-semantics.md): sidecars always;
 // app containers by the pod's restartPolicy; regular init containers only after a
 // failure (Always counts as OnFailure for them), never under Never.
 import type { ContainerRecord, PodRecord } from '../state/records.js';
