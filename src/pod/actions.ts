@@ -136,17 +136,3 @@ function restartOrWait(rec: PodRecord, c: ContainerRecord, now: number, facts: P
     event: { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${pod}`, container: c.name },
   });
 }
-
-/**
- * The containers `start` runs again although their policy would not restart them: what
- * has ended for good (or was stopped), and failed regular init containers.
- */
-export function forcedByStart(rec: PodRecord): string[] {
-  return rec.containers
-    .filter((c) => {
-      if (!isTerminated(c)) return false;
-      if (c.init && !isSidecar(rec, c)) return c.exitCode !== 0;
-      return c.stopped || !restartWanted(rec, c);
-    })
-    .map((c) => c.name);
-}

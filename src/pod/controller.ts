@@ -8,20 +8,21 @@ import type { Readable } from 'node:stream';
 import type { EventInput } from '../events/types.js';
 import { CriLogFile } from '../logs/log-file.js';
 import type { Container, Probe } from '../model/pod.js';
-import { parseSignal } from '../model/signals.js';
 import { writeJsonAtomic } from '../state/atomic.js';
 import type { PodPaths } from '../state/paths.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
-import { NotFoundError, PodrunError, StartError } from '../util/errors.js';
-import { computePodActions, forcedByStart, type PodAction } from './actions.js';
+import { NotFoundError, PodrunError } from '../util/errors.js';
+import { computePodActions, type PodAction } from './actions.js';
 import type { BackoffSettings } from './backoff.js';
 import type { ForeignExit } from './foreign-exit.js';
 import { instanceConfig } from './instance-config.js';
+import { beginInstance, instanceExited, instanceFailedToStart, instanceGone, instanceRunning, instanceUnknown } from './instance-state.js';
 import { pumpContainerLogs, type ContainerLogPump } from './log-pump.js';
 import { ProbeWorker, type ProbeKind, type ProbeOutcome } from './probe-worker.js';
 import type { Clock, ContainerProcess, PodRuntime } from './runtime.js';
+import { forcedByStart, startProgress } from './start-progress.js';
 import { MIN_GRACE_MS, stopContainers, type Stoppable } from './termination.js';
-import { isSidecar, isTerminated, podPhase, specOf } from './status.js';
+import { podPhase, specOf } from './status.js';
 
 interface LiveInstance {
   pid: number;
@@ -215,27 +216,13 @@ export class PodController {
       await this.until(() => {
         if (this.disposed) throw new PodrunError(`pod "${this.name}" was removed while starting`);
         if (call.error) throw call.error;
-        const phase = podPhase(this.rec);
-        if (phase === 'Succeeded') return true;
-        if (phase === 'Failed') throw new PodrunError(`pod "${this.name}" failed: ${this.whyFailed()}`);
-        // Started (now or during this call), or already in the restart policy's hands
-        // (backing off): `start` of a crash-looping pod does not wait out the back-off.
-        return this.rec.containers
-          .filter((c) => !c.init && !c.stopped)
-          .every((c) => c.state === 'running' || c.waiting !== undefined || (c.startedAt !== undefined && Date.parse(c.startedAt) >= since - 1000));
+        const progress = startProgress(this.rec, since);
+        if (typeof progress === 'object') throw new PodrunError(`pod "${this.name}" failed: ${progress.failed}`);
+        return progress === 'done';
       });
     } finally {
       if (this.startCall === call) this.startCall = undefined;
     }
-  }
-
-  /** One line on why the pod is Failed: the deadline, a failed init container, or the failed app containers. */
-  private whyFailed(): string {
-    if (this.rec.terminal) return this.rec.terminal.reason;
-    const failed = this.rec.containers.filter((c) => isTerminated(c) && c.exitCode !== 0 && !isSidecar(this.rec, c));
-    const init = failed.find((c) => c.init);
-    if (init) return `init container "${init.name}" failed with exit code ${init.exitCode ?? 'unknown'}`;
-    return failed.map((c) => `container "${c.name}" exited with code ${c.exitCode ?? 'unknown'}`).join(', ') || 'see podrun inspect';
   }
 
   private waiters = new Set<() => void>();
@@ -302,13 +289,7 @@ export class PodController {
   private async startInstance(c: ContainerRecord): Promise<void> {
     if (this.disposed) return;
     this.forced.delete(c.name);
-    if (isTerminated(c)) {
-      // A new instance: the old one becomes lastState and keeps its log file (logs --previous).
-      const { state, exitCode, signal, reason, message, startedAt: s0, finishedAt } = c;
-      c.last = { state, exitCode, signal, reason, message, startedAt: s0, finishedAt };
-      c.restartCount += 1;
-    }
-    c.waiting = undefined;
+    beginInstance(c);
     const spec = specOf(this.rec, c)!;
     const cfg = instanceConfig(this.rec, this.paths, c);
     const cpaths = this.paths.container(c.name);
@@ -324,37 +305,13 @@ export class PodController {
         pidNamespace: this.rec.pod.spec.shareProcessNamespace ? this.rec.sandbox.pidNamespace : undefined,
       });
     } catch (err) {
-      // The init stage's report (its reason and exit code), or a spawn that failed before it.
-      const f = err instanceof StartError ? err : undefined;
-      Object.assign(c, {
-        state: 'exited',
-        exitCode: f?.containerExitCode ?? 128,
-        reason: f?.reason ?? 'StartError',
-        message: (err as Error).message,
-        startedAt,
-        finishedAt: this.isoNow(),
-        pid: undefined,
-        started: false,
-        ready: false,
-      });
+      const status = instanceFailedToStart(c, err, startedAt, this.isoNow());
       this.event('Warning', 'Failed', `Error: ${c.message}`, c.name);
-      this.failStart(`container "${c.name}": ${c.message}`, f?.containerExitCode ?? 125);
+      this.failStart(`container "${c.name}": ${c.message}`, status);
       this.save();
       return;
     }
-    Object.assign(c, {
-      state: 'running',
-      pid: spawned.pid,
-      pidStart: spawned.pidStart,
-      startedAt,
-      finishedAt: undefined,
-      exitCode: undefined,
-      signal: undefined,
-      reason: undefined,
-      message: undefined,
-      started: false,
-      ready: false,
-    });
+    instanceRunning(c, spawned.pid, spawned.pidStart, startedAt);
     this.event('Normal', 'Created', `Created container ${c.name}`, c.name);
     this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
     const inst = this.attach(c, spawned.pid, spawned.pidStart, spawned, spawned.exit.then(({ code, signal }) => ({ code, signal: signal ?? undefined })));
@@ -378,11 +335,9 @@ export class PodController {
       await Promise.all(pumps.map((p) => p.done));
       for (const w of inst.workers) w.stop();
       if (c.pid !== pid || this.disposed) return;
-      if (st.unknown) this.markUnknown(c);
-      else this.recordExit(c, st.code ?? undefined, st.signal, (this.runtime.oomKillCount(c.cgroup) ?? 0) > oomBase);
-      c.pid = undefined;
-      c.started = false;
-      c.ready = false;
+      if (st.unknown) instanceUnknown(c, this.isoNow());
+      else instanceExited(c, st.code ?? undefined, st.signal, (this.runtime.oomKillCount(c.cgroup) ?? 0) > oomBase, this.isoNow());
+      instanceGone(c);
       this.live.delete(c.name);
       this.save();
       this.requestSync();
@@ -464,28 +419,6 @@ export class PodController {
     }
   }
 
-  private recordExit(c: ContainerRecord, code: number | undefined, sig: string | undefined, oomKilled: boolean): void {
-    c.state = 'exited';
-    c.finishedAt = this.isoNow();
-    if (sig) {
-      c.signal = sig;
-      c.exitCode = 128 + parseSignal(sig).number;
-    } else {
-      c.exitCode = code ?? 0;
-    }
-    const failedHook = c.message?.startsWith('PostStartHook failed');
-    c.reason = oomKilled ? 'OOMKilled' : failedHook ? 'FailedPostStartHook' : c.exitCode === 0 ? 'Completed' : 'Error';
-    if (!failedHook) c.message = undefined;
-  }
-
-  private markUnknown(c: ContainerRecord): void {
-    c.state = 'unknown';
-    c.finishedAt = c.finishedAt ?? this.isoNow();
-    c.reason = 'ContainerStatusUnknown';
-    c.message = 'the container exited while the podrun supervisor was not running; its exit status could not be read';
-    c.exitCode = undefined;
-  }
-
   // ---- adoption ------------------------------------------------------------------------------
 
   /** After a supervisor restart: watch live containers, resume probes, deadlines and restarts. */
@@ -495,7 +428,7 @@ export class PodController {
       if (c.pid && c.pidStart && this.runtime.isSameLiveProcess(c.pid, c.pidStart)) {
         this.watchAdopted(c);
       } else {
-        this.markUnknown(c);
+        instanceUnknown(c, this.isoNow());
         c.pid = undefined;
       }
     }

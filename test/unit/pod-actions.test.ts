@@ -2,9 +2,12 @@
 // CrashLoopBackOff (first crash at once, doubling, cap, expiry, forced by start), init
 // containers in order, sidecars, and the earliest of several back-offs as the wake-up.
 import { describe, expect, it } from 'vitest';
-import { computePodActions, forcedByStart, type PodAction, type PodFacts } from '../../src/pod/actions.js';
+import { computePodActions, type PodAction, type PodFacts } from '../../src/pod/actions.js';
+import { forcedByStart, startProgress } from '../../src/pod/start-progress.js';
 import type { Container } from '../../src/model/pod.js';
 import type { BackoffEntry, ContainerRecord, PodRecord } from '../../src/state/records.js';
+import { beginInstance, instanceExited, instanceFailedToStart, instanceUnknown } from '../../src/pod/instance-state.js';
+import { PodrunError, StartError } from '../../src/util/errors.js';
 
 type Policy = 'Always' | 'OnFailure' | 'Never';
 const ctr = (name: string, extra: Partial<Container> = {}): Container => ({ name, image: '/', command: ['true'], env: [], volumeMounts: [], ...extra });
@@ -248,5 +251,81 @@ describe('forcedByStart', () => {
     });
     r.containers.find((c) => c.name === 'halted')!.stopped = true;
     expect(forcedByStart(r)).toEqual(['bad', 'done', 'halted']);
+  });
+});
+
+describe('startProgress', () => {
+  const since = T;
+  it('is done when the pod succeeded, and failed with the reason when it failed', () => {
+    expect(startProgress(pod('Never', { apps: [ctr('a')] }, { a: ended(EXITS['exit 0']) }), since)).toBe('done');
+    expect(startProgress(pod('Never', { apps: [ctr('a'), ctr('b')] }, { a: ended(EXITS['exit 1']), b: ended(EXITS['a signal']) }), since)).toEqual({
+      failed: 'container "a" exited with code 1, container "b" exited with code 137',
+    });
+    expect(startProgress(pod('Never', { init: [ctr('i1')], apps: [ctr('a')] }, { i1: ended(EXITS['exit 1']) }), since)).toEqual({
+      failed: 'init container "i1" failed with exit code 1',
+    });
+    const deadline = pod('Always', { apps: [ctr('a')] }, { a: running() });
+    deadline.terminal = { reason: 'DeadlineExceeded', message: '' };
+    expect(startProgress(deadline, since)).toEqual({ failed: 'DeadlineExceeded' });
+  });
+  it('waits until every app container not stopped runs, ran during the call, or backs off', () => {
+    const table: [Partial<ContainerRecord>, 'waiting' | 'done'][] = [
+      [{}, 'waiting'],
+      [running(), 'done'],
+      [{ ...ended(EXITS['exit 1']), waiting: { reason: 'CrashLoopBackOff', message: '', until: T + 1000 } }, 'done'],
+      [{ ...ended(EXITS['exit 1']), startedAt: iso(since - 999) }, 'done'],
+      [{ ...ended(EXITS['exit 1']), startedAt: iso(since - 1001) }, 'waiting'],
+      [{ stopped: true }, 'done'],
+    ];
+    for (const [state, want] of table) expect(startProgress(pod('Always', { apps: [ctr('a')] }, { a: state }), since), JSON.stringify(state)).toBe(want);
+  });
+});
+
+describe('instance transitions of a container record', () => {
+  const rec = (extra: Partial<ContainerRecord> = {}): ContainerRecord => ({ name: 'a', init: false, state: 'running', cgroup: '', restartCount: 0, pid: 7, ...extra });
+  const at = iso(T);
+
+  it('records an exit as Kubernetes reports it: Completed, Error, 128 + signal, OOMKilled, a failed postStart hook', () => {
+    const table: [number | undefined, string | undefined, boolean, Partial<ContainerRecord>, Partial<ContainerRecord>][] = [
+      [0, undefined, false, {}, { exitCode: 0, reason: 'Completed' }],
+      [3, undefined, false, {}, { exitCode: 3, reason: 'Error' }],
+      [undefined, 'SIGKILL', false, {}, { exitCode: 137, signal: 'SIGKILL', reason: 'Error' }],
+      [undefined, 'SIGKILL', true, {}, { exitCode: 137, reason: 'OOMKilled' }],
+      [undefined, 'SIGTERM', false, { message: 'PostStartHook failed: boom' }, { exitCode: 143, reason: 'FailedPostStartHook', message: 'PostStartHook failed: boom' }],
+      [1, undefined, false, { message: 'stale' }, { exitCode: 1, reason: 'Error', message: undefined }],
+    ];
+    for (const [code, sig, oom, before, want] of table) {
+      const c = rec(before);
+      instanceExited(c, code, sig, oom, at);
+      expect(c, `${code} ${sig} ${oom}`).toMatchObject({ state: 'exited', finishedAt: at, ...want });
+    }
+  });
+
+  it('an exit nobody saw is unknown, with no invented exit code', () => {
+    const c = rec({ exitCode: 0 });
+    instanceUnknown(c, at);
+    expect(c).toMatchObject({ state: 'unknown', reason: 'ContainerStatusUnknown', finishedAt: at });
+    expect(c.exitCode).toBeUndefined();
+  });
+
+  it('a new instance moves the ended one to lastState and counts the restart; a first start does not', () => {
+    const c = rec({ state: 'exited', exitCode: 1, reason: 'Error', finishedAt: at, waiting: { reason: 'CrashLoopBackOff', message: '' } });
+    beginInstance(c);
+    expect(c).toMatchObject({ restartCount: 1, last: { state: 'exited', exitCode: 1, reason: 'Error', finishedAt: at } });
+    expect(c.waiting).toBeUndefined();
+    const fresh = rec({ state: 'created' });
+    beginInstance(fresh);
+    expect(fresh.restartCount).toBe(0);
+    expect(fresh.last).toBeUndefined();
+  });
+
+  it("a failure to start is the instance's exit: the init stage's reason and code, else StartError 128", () => {
+    const c = rec({ state: 'created' });
+    expect(instanceFailedToStart(c, new StartError('x: permission denied', 'StartError', 126), iso(T - 5), at)).toBe(126);
+    expect(c).toMatchObject({ state: 'exited', exitCode: 126, reason: 'StartError', message: 'x: permission denied', startedAt: iso(T - 5), finishedAt: at });
+    expect(c.pid).toBeUndefined();
+    const d = rec({ state: 'created' });
+    expect(instanceFailedToStart(d, new PodrunError('could not spawn the container init stage'), at, at)).toBe(125);
+    expect(d).toMatchObject({ exitCode: 128, reason: 'StartError', message: 'could not spawn the container init stage' });
   });
 });
