@@ -3,7 +3,7 @@
 // with exit(); the clock is the global timers and Date (vi.useFakeTimers controls them).
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { EventInput } from '../../src/events/types.js';
 import type { ForeignExit } from '../../src/pod/foreign-exit.js';
@@ -81,6 +81,13 @@ export class FakeRuntime implements PodRuntime {
     p.end(code, signal);
   }
 
+  /** A live container process that is not our child (left by a supervisor that died). */
+  orphan(container: string): { pid: number; pidStart: number } {
+    const p = new FakeProcess(container, this.nextPid++, 1);
+    this.procs.push(p);
+    return p;
+  }
+
   ops(...kinds: Call['op'][]): Call[] {
     return this.calls.filter((c) => kinds.includes(c.op));
   }
@@ -102,7 +109,12 @@ export class FakeRuntime implements PodRuntime {
     return p;
   };
 
-  openFifoReader = () => new PassThrough();
+  /** The log FIFO of a container's live process (…/containers/NAME/stdout.fifo): it ends when the process does. */
+  openFifoReader = (path: string): PassThrough => {
+    const p = this.process(basename(dirname(path)));
+    if (!p) return new PassThrough().end();
+    return basename(path).startsWith('stdout') ? p.stdout : p.stderr;
+  };
 
   watchForeignExit = (pid: number): Promise<ForeignExit> => {
     const p = this.procs.find((x) => x.pid === pid);

@@ -1,7 +1,7 @@
 // PodManager and PodController against the recording fake runtime, on fake timers: the
 // whole lifecycle (create, start, crashes and back-off, stop, remove) without root; the
 // calls that would reach the kernel are asserted.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -198,5 +198,32 @@ describe('PodManager and PodController on a fake kernel', () => {
     expect(m.size).toBe(0);
     expect(await m.remove('web', true)).toBe(false);
     await expect(m.remove('web', false)).rejects.toThrow(/not found/);
+  });
+
+  it('a new supervisor re-adopts a pod from disk: a live container is watched to its exit, a dead one is unknown', async () => {
+    await create('Always', ['live', 'dead']);
+    // What a supervisor that died left: both containers recorded running, one still alive.
+    const file = join(dir, 'pods', 'web', 'pod.json');
+    const rec = JSON.parse(readFileSync(file, 'utf8'));
+    const startedAt = new Date().toISOString();
+    rec.startedAt = startedAt;
+    const live = rt.orphan('live');
+    Object.assign(rec.containers[0], { state: 'running', ...live, startedAt, started: true });
+    Object.assign(rec.containers[1], { state: 'running', pid: 9999, pidStart: 1, startedAt, started: true });
+    writeFileSync(file, JSON.stringify(rec));
+
+    const next = new PodManager(new StatePaths(dir), ENV, rt);
+    next.adoptAll();
+    const adopted = (name: string) => next.record('web').containers.find((c) => c.name === name)!;
+    expect(adopted('dead')).toMatchObject({ state: 'unknown', reason: 'ContainerStatusUnknown' });
+    expect(adopted('dead').exitCode).toBeUndefined();
+    await settle();
+    // Always: the unknown one is restarted (a first crash: at once); the live one is left running.
+    expect(spawns()).toEqual(['dead']);
+    expect(adopted('live')).toMatchObject({ state: 'running', pid: live.pid, restartCount: 0 });
+    rt.exit('live', 3);
+    await settle();
+    expect(adopted('live')).toMatchObject({ state: 'running', restartCount: 1, last: { state: 'exited', exitCode: 3, reason: 'Error' } });
+    expect(spawns()).toEqual(['dead', 'live']);
   });
 });
