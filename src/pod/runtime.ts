@@ -1,7 +1,8 @@
-// Everything the pod lifecycle (controller, manager, termination) needs of the kernel,
-// the clock and the disk's heavier parts, behind one injected interface: the supervisor
-// passes the real one (kernel-runtime.ts); unit tests pass a recording fake, so that
-// restart, back-off, init and termination decisions run without root.
+// What the pod lifecycle (controller, manager, termination) needs of the outside world,
+// behind one injected interface: container processes and their signals, cgroups, OOM
+// counts, pidfd exit watches, the sandbox and its pause holder, images, probe and hook
+// handlers, events, and the clock. The supervisor uses the real one (kernel-runtime.ts);
+// unit tests pass a recording fake, so that the lifecycle runs without root.
 import type { Readable } from 'node:stream';
 import type { ContainerRecord, SandboxRecord } from '../state/records.js';
 import type { PodPaths } from '../state/paths.js';
