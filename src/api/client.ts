@@ -39,7 +39,7 @@ export function callApi<K extends RouteName>(socketPath: string, name: K, ...arg
             return reject(new PodrunError(`the supervisor's answer to ${name} (HTTP ${status}) is not JSON`));
           }
           if (status < 400) return resolve(data as ResponseOf<K>);
-          const wire = (data as Partial<ApiErrorBody>).error;
+          const wire = (data as Partial<ApiErrorBody> | null)?.error;
           reject(wire ? fromWire(wire) : new PodrunError(`the supervisor answered ${name} with HTTP ${status}`));
         });
       },
