@@ -6,14 +6,14 @@ import { printFields, printJson } from '../output.js';
 
 const NOT_BUILT = 'not built yet';
 
-/** How people read each feature, and why one is missing. */
-const FEATURES: Record<keyof PodrunFeatures, { label: string; without: string }> = {
+/** How people read each feature, and why a missing one is missing (lists are never missing). */
+const FEATURES: Record<keyof PodrunFeatures, { label: string; without?: string }> = {
   pidfdExitStatus: { label: 'pidfd exit status', without: 'kernel before 6.15: re-adopted exits are reported as unknown' },
   overlayfs: { label: 'overlayfs', without: 'not in /proc/filesystems' },
   cgroupKill: { label: 'cgroup.kill', without: 'kernel before 5.14: processes are killed one by one' },
-  probes: { label: 'probes', without: '' },
-  lifecycleHooks: { label: 'lifecycle hooks', without: '' },
-  rootfs: { label: 'image sources', without: '' },
+  probes: { label: 'probes' },
+  lifecycleHooks: { label: 'lifecycle hooks' },
+  rootfs: { label: 'image sources' },
   networking: { label: 'networking', without: `${NOT_BUILT}: loopback only` },
   seccomp: { label: 'seccomp', without: NOT_BUILT },
   images: { label: 'image references', without: `${NOT_BUILT}: a directory or tarball path only` },
@@ -21,7 +21,7 @@ const FEATURES: Record<keyof PodrunFeatures, { label: string; without: string }>
   terminals: { label: 'terminals', without: NOT_BUILT },
 };
 
-function shown(v: boolean | string[], without: string): string {
+function shown(v: boolean | string[], without = ''): string {
   if (Array.isArray(v)) return v.join(', ');
   return v ? 'yes' : `no (${without})`;
 }
