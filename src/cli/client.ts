@@ -1,54 +1,22 @@
 // The CLI side of the supervisor API: find or start the supervisor of a state root,
-// then make JSON requests over its unix socket.
+// then call the routes of the API contract over its unix socket.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { callApi } from '../api/client.js';
+import type { RequestArgs, ResponseOf, RouteName } from '../api/routes.js';
 import type { StatePaths } from '../state/paths.js';
-import { PodrunError, fromWire, type WireError } from '../util/errors.js';
+import { PodrunError } from '../util/errors.js';
 
 const SUPERVISOR_MAIN = fileURLToPath(new URL('../supervisor/main.js', import.meta.url));
-
-interface ApiError {
-  error: WireError;
-}
-
-function call<T>(socketPath: string, method: string, path: string, body?: unknown): Promise<{ status: number; data: T }> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request(
-      {
-        socketPath,
-        method,
-        path,
-        // One connection per call: a kept-alive socket would hold the CLI's exit.
-        agent: false,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, data: JSON.parse(Buffer.concat(chunks).toString('utf8')) as T });
-          } catch (e) {
-            reject(e);
-          }
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 export class SupervisorClient {
   constructor(private readonly state: StatePaths) {}
 
   private async ping(): Promise<boolean> {
     try {
-      await call(this.state.socket, 'GET', '/v1/ping');
+      await callApi(this.state.socket, 'ping');
       return true;
     } catch {
       return false;
@@ -83,12 +51,9 @@ export class SupervisorClient {
     throw new PodrunError(`the podrun supervisor did not start within 15 s (see ${this.state.supervisorLog})`);
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** One route of the contract, on the root's supervisor (started if need be). */
+  async call<K extends RouteName>(route: K, ...request: RequestArgs<K>): Promise<ResponseOf<K>> {
     await this.ensure();
-    const { status, data } = await call<T | ApiError>(this.state.socket, method, path, body);
-    if (status >= 400) {
-      throw fromWire((data as ApiError).error);
-    }
-    return data as T;
+    return callApi(this.state.socket, route, ...request);
   }
 }

@@ -18,3 +18,9 @@ export function age(from: string | undefined, now = Date.now()): string {
   if (s < 172800) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
 }
+
+/** "key:   value" lines, the values aligned: `info`'s text form. */
+export function printFields(fields: [string, string][], indent = ''): void {
+  const width = Math.max(...fields.map(([k]) => k.length)) + 1;
+  process.stdout.write(fields.map(([k, v]) => `${indent}${`${k}:`.padEnd(width)}  ${v}`.trimEnd()).join('\n') + '\n');
+}

@@ -1,5 +1,6 @@
 // The commander definition of every verb: parses, calls the lifecycle layer, prints.
 import { Command, Option } from 'commander';
+import { podrunVersion } from '../api/version.js';
 import { StatePaths, resolveRoot } from '../state/paths.js';
 import { PodrunError, UsageError } from '../util/errors.js';
 import { report } from './report.js';
@@ -15,6 +16,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 export function build(): Command {
   const program = new Command('podrun')
     .description('Kubernetes v1 Pods as real Linux sandboxes, from a root shell')
+    .version(podrunVersion(), '-V, --version', 'print the podrun version')
     .option('--root <dir>', 'state root (also PODRUN_ROOT; default /run/podrun)')
     .enablePositionalOptions()
     .exitOverride()
@@ -174,6 +176,15 @@ export function build(): Command {
     .action(async (pod: string, o: { for: string; timeout?: string }, cmd: Command) => {
       const { wait } = await import('./verbs/query.js');
       process.exitCode = await wait(ctx(cmd).client, pod, o.for, o.timeout);
+    });
+
+  program
+    .command('info')
+    .description('the version, the kernel, cgroups and the features this build and host support')
+    .addOption(new Option('-o, --output <format>', 'json'))
+    .action(async (o: { output?: string }, cmd: Command) => {
+      const { info } = await import('./verbs/info.js');
+      info(resolveRoot(cmd.optsWithGlobals().root as string | undefined), o.output);
     });
 
   return program;

@@ -38,8 +38,8 @@ const MAX_INT32 = 2147483647;
 
 // Handler fields in the order Kubernetes' validateHandler counts them: the second one present
 // is the one reported as "may not specify more than 1 handler type".
-const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'] as const;
-const LIFECYCLE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep'] as const;
+export const PROBE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'] as const;
+export const LIFECYCLE_HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'sleep'] as const;
 
 const PROBE_FIELDS = [
   ...PROBE_HANDLERS,

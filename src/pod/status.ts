@@ -1,6 +1,7 @@
 // Kubernetes-shaped status of a pod, computed from its record (pure logic): the phase as
 // the kubelet's getPhase computes it, the conditions of status/generate.go, container states.
 import type { Container } from '../model/pod.js';
+import type { PodView } from '../model/pod-view.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
 import { parseSignal } from '../model/signals.js';
 
@@ -202,7 +203,7 @@ export function containerStatus(rec: PodRecord, c: ContainerRecord) {
 }
 
 /** The Pod object `inspect` prints: metadata, spec, status with podrun's fields. */
-export function podView(rec: PodRecord) {
+export function podView(rec: PodRecord): PodView {
   const { pod } = rec;
   return {
     apiVersion: 'v1',
@@ -241,7 +242,7 @@ type StatusView = ReturnType<typeof containerStatus>;
  * or what a human needs instead: `Init:1/2`, `Init:CrashLoopBackOff`, `CrashLoopBackOff`,
  * `Completed`, `Error`, `PodInitializing`, `NotReady`, `DeadlineExceeded`.
  */
-export function displayStatus(view: ReturnType<typeof podView>): string {
+export function displayStatus(view: PodView): string {
   const { status, spec } = view;
   let reason: string = status.reason ?? status.phase;
   const terminatedReason = (t: NonNullable<StatusView['state']['terminated']>, prefix: string) =>

@@ -1,61 +1,72 @@
 // The supervisor's API: HTTP/1.1 + JSON over a unix socket, the convention of the
-// Docker and Podman APIs, so programs can skip the CLI's start-up cost.
+// Docker and Podman APIs, so programs can skip the CLI's start-up cost. The routes and
+// their types are the contract's (src/api/routes.ts); this module gives each a handler.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { PodManager } from '../pod/manager.js';
 import { parseManifest } from '../manifest/parse.js';
-import { UsageError, asPodrunError, toWire, type ErrorKind } from '../util/errors.js';
+import { hostInfo } from '../api/info.js';
+import { matchPath } from '../api/paths.js';
+import { HTTP_STATUS, ROUTES, type ApiErrorBody, type RequestOf, type ResponseOf, type RouteName } from '../api/routes.js';
+import { InvalidInputError, NotFoundError, asPodrunError, toWire } from '../util/errors.js';
 
-const HTTP_STATUS: Record<ErrorKind, number> = { usage: 400, invalid: 400, notFound: 404, exists: 409, runtime: 500, exec: 500 };
+/** One handler per route, typed by the contract: the compiler rejects a missing or mistyped one. */
+export type Handlers = { [K in RouteName]: (req: RequestOf<K>) => Promise<ResponseOf<K>> };
 
-type Handler = (m: RegExpMatchArray, body: Record<string, unknown>, q: URLSearchParams) => Promise<unknown>;
+export function apiHandlers(pods: PodManager, onShutdown: () => void): Handlers {
+  return {
+    ping: async () => ({ ok: true, pid: process.pid }),
+    info: async () => hostInfo(pods.state.root),
+    listPods: async () => ({ apiVersion: 'v1', kind: 'List', items: pods.list() }),
+    createPod: async ({ body }) => ({ name: await pods.create(parseManifest(String(body.manifest ?? ''), 'request body')) }),
+    getPod: async ({ params }) => pods.get(params.name),
+    startPod: async ({ params }) => {
+      await pods.start(params.name);
+      return { ok: true };
+    },
+    killPod: async ({ params, body }) => ({ signalled: await pods.kill(params.name, body.container, body.signal ?? 'KILL') }),
+    stopPod: async ({ params, body }) => {
+      await pods.stop(params.name, body.container, body.timeout);
+      return { ok: true };
+    },
+    removePod: async ({ params, query }) => ({ removed: await pods.remove(params.name, query.force === 'true') }),
+    waitPod: async ({ params, query }) => {
+      const timeout = query.timeout ? Number(query.timeout) : undefined;
+      const ok = await pods.wait(params.name, query.for === 'completed' ? 'completed' : 'ready', timeout);
+      return { ok, phase: pods.phase(params.name) };
+    },
+    shutdown: async () => {
+      setImmediate(onShutdown);
+      return { ok: true };
+    },
+  };
+}
+
+/** The route a request is for, with its decoded path parameters: matched against the contract's templates. */
+export function findRoute(method: string, pathname: string): { name: RouteName; params: Record<string, string> } | undefined {
+  for (const name of Object.keys(ROUTES) as RouteName[]) {
+    if (ROUTES[name].method !== method) continue;
+    const params = matchPath(ROUTES[name].path, pathname);
+    if (params) return { name, params };
+  }
+  return undefined;
+}
 
 async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   if (!chunks.length) return {};
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (e) {
+    throw new InvalidInputError('body', `not JSON: ${(e as Error).message}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidInputError('body', 'must be a JSON object');
+  return body as Record<string, unknown>;
 }
 
 export function createApiServer(pods: PodManager, onShutdown: () => void, onActivity: (delta: number) => void): Server {
-  const routes: [string, RegExp, Handler][] = [
-    ['GET', /^\/v1\/ping$/, async () => ({ ok: true, pid: process.pid })],
-    ['GET', /^\/v1\/pods$/, async () => ({ apiVersion: 'v1', kind: 'List', items: pods.list() })],
-    ['POST', /^\/v1\/pods$/, async (_m, b) => {
-        const pod = parseManifest(String(b.manifest ?? ''), 'request body');
-        return { name: await pods.create(pod) };
-      }],
-    ['GET', /^\/v1\/pods\/([^/]+)$/, async (m) => pods.get(m[1])],
-    ['POST', /^\/v1\/pods\/([^/]+)\/start$/, async (m) => (await pods.start(m[1]), { ok: true })],
-    [
-      'POST',
-      /^\/v1\/pods\/([^/]+)\/kill$/,
-      async (m, b) => ({ signalled: await pods.kill(m[1], b.container as string | undefined, (b.signal as string) ?? 'KILL') }),
-    ],
-    [
-      'POST',
-      /^\/v1\/pods\/([^/]+)\/stop$/,
-      async (m, b) => (await pods.stop(m[1], b.container as string | undefined, b.timeout as number | undefined), { ok: true }),
-    ],
-    ['DELETE', /^\/v1\/pods\/([^/]+)$/, async (m, _b, q) => ({ removed: await pods.remove(m[1], q.get('force') === 'true') })],
-    [
-      'GET',
-      /^\/v1\/pods\/([^/]+)\/wait$/,
-      async (m, _b, q) => {
-        const t = q.get('timeout');
-        const ok = await pods.wait(m[1], q.get('for') === 'completed' ? 'completed' : 'ready', t ? Number(t) : undefined);
-        return { ok, phase: pods.phase(m[1]) };
-      },
-    ],
-    [
-      'POST',
-      /^\/v1\/shutdown$/,
-      async () => {
-        setImmediate(onShutdown);
-        return { ok: true };
-      },
-    ],
-  ];
-
+  const handlers = apiHandlers(pods, onShutdown);
   return createServer(async (req: IncomingMessage, res: ServerResponse) => {
     onActivity(1);
     const send = (status: number, value: unknown) => {
@@ -64,14 +75,17 @@ export function createApiServer(pods: PodManager, onShutdown: () => void, onActi
     };
     try {
       const url = new URL(req.url ?? '/', 'http://podrun');
-      const route = routes.find(([method, re]) => method === req.method && re.test(url.pathname));
-      if (!route) return send(404, { error: toWire(new UsageError(`no such API route: ${req.method} ${url.pathname}`)) });
-      const m = url.pathname.match(route[1])!.map((s) => decodeURIComponent(s)) as unknown as RegExpMatchArray;
+      const route = findRoute(req.method ?? '', url.pathname);
+      if (!route) throw new NotFoundError(`no such API route: ${req.method} ${url.pathname}`);
       const body = await readBody(req);
-      send(200, await route[2](m, body, url.searchParams));
+      // The request parts are as the contract declares them only by the caller's word:
+      // handlers read them defensively (defaults, string comparisons).
+      const handler = handlers[route.name] as (r: unknown) => Promise<unknown>;
+      send(200, await handler({ params: route.params, query: Object.fromEntries(url.searchParams), body }));
     } catch (err) {
       const e = asPodrunError(err);
-      send(HTTP_STATUS[e.kind], { error: toWire(e) });
+      const answer: ApiErrorBody = { error: toWire(e) };
+      send(HTTP_STATUS[e.kind], answer);
     } finally {
       onActivity(-1);
     }

@@ -4,21 +4,19 @@ import { loadManifest } from '../manifest-input.js';
 import { parseSignal } from '../../model/signals.js';
 import { InvalidInputError } from '../../util/errors.js';
 
-const enc = encodeURIComponent;
-
 export async function create(client: SupervisorClient, file: string): Promise<string> {
   const { text } = loadManifest(file);
-  const { name } = await client.request<{ name: string }>('POST', '/v1/pods', { manifest: text });
+  const { name } = await client.call('createPod', { body: { manifest: text } });
   return name;
 }
 
 export async function start(client: SupervisorClient, pod: string): Promise<void> {
-  await client.request('POST', `/v1/pods/${enc(pod)}/start`);
+  await client.call('startPod', { params: { name: pod } });
 }
 
 export async function kill(client: SupervisorClient, pod: string, container: string | undefined, signal: string): Promise<void> {
   parseSignal(signal, '--signal');
-  await client.request('POST', `/v1/pods/${enc(pod)}/kill`, { container, signal });
+  await client.call('killPod', { params: { name: pod }, body: { container, signal } });
 }
 
 export function parseSeconds(v: string, flag: string): number {
@@ -28,10 +26,10 @@ export function parseSeconds(v: string, flag: string): number {
 
 export async function stop(client: SupervisorClient, pod: string, container: string | undefined, timeout?: string): Promise<void> {
   const t = timeout === undefined ? undefined : parseSeconds(timeout, '--time');
-  await client.request('POST', `/v1/pods/${enc(pod)}/stop`, { container, timeout: t });
+  await client.call('stopPod', { params: { name: pod }, body: { container, timeout: t } });
 }
 
 export async function rm(client: SupervisorClient, pod: string, force: boolean): Promise<boolean> {
-  const { removed } = await client.request<{ removed: boolean }>('DELETE', `/v1/pods/${enc(pod)}?force=${force}`);
+  const { removed } = await client.call('removePod', { params: { name: pod }, query: { force: force ? 'true' : 'false' } });
   return removed;
 }

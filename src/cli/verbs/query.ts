@@ -2,15 +2,12 @@
 import { stringify } from 'yaml';
 import type { SupervisorClient } from '../client.js';
 import { age, printJson, printTable } from '../output.js';
-import { displayStatus, type podView } from '../../pod/status.js';
+import { displayStatus } from '../../pod/status.js';
 import { InvalidInputError } from '../../util/errors.js';
-
-type PodView = ReturnType<typeof podView>;
-const enc = encodeURIComponent;
 
 export async function list(client: SupervisorClient, output?: string): Promise<void> {
   if (output && output !== 'json' && output !== 'wide') throw new InvalidInputError('--output', `"${output}": must be json`);
-  const l = await client.request<{ apiVersion: string; kind: string; items: PodView[] }>('GET', '/v1/pods');
+  const l = await client.call('listPods');
   if (output === 'json') return printJson(l);
   const rows = l.items.map((p) => {
     const cs = p.status.containerStatuses;
@@ -22,7 +19,7 @@ export async function list(client: SupervisorClient, output?: string): Promise<v
 
 export async function inspect(client: SupervisorClient, pod: string, output = 'json'): Promise<void> {
   if (output !== 'json' && output !== 'yaml') throw new InvalidInputError('--output', `"${output}": must be json or yaml`);
-  const v = await client.request<PodView>('GET', `/v1/pods/${enc(pod)}`);
+  const v = await client.call('getPod', { params: { name: pod } });
   if (output === 'yaml') process.stdout.write(stringify(v));
   else printJson(v);
 }
@@ -31,8 +28,7 @@ export async function inspect(client: SupervisorClient, pod: string, output = 'j
 export async function wait(client: SupervisorClient, pod: string, forWhat: string, timeout?: string): Promise<number> {
   if (forWhat !== 'ready' && forWhat !== 'completed') throw new InvalidInputError('--for', `"${forWhat}": must be ready or completed`);
   if (timeout !== undefined && !/^\d+(\.\d+)?$/.test(timeout)) throw new InvalidInputError('--timeout', `"${timeout}": must be a number of seconds`);
-  const q = `for=${forWhat}${timeout !== undefined ? `&timeout=${timeout}` : ''}`;
-  const r = await client.request<{ ok: boolean; phase: string }>('GET', `/v1/pods/${enc(pod)}/wait?${q}`);
+  const r = await client.call('waitPod', { params: { name: pod }, query: { for: forWhat, timeout } });
   if (!r.ok) {
     process.stderr.write(`podrun: pod "${pod}": timed out waiting for ${forWhat} (phase ${r.phase})\n`);
     return 1;

@@ -1,0 +1,85 @@
+// The Pod object podrun reports (`inspect`, `list`, the supervisor API): Kubernetes v1 Pod
+// field names, with podrun's own additions (a container's pid, the sandbox). This is the
+// API's response type, so programs can rely on it; src/pod/status.ts computes it.
+import type { PodSpec } from './pod.js';
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+
+export interface ContainerStateView {
+  waiting?: { reason: string; message?: string };
+  running?: { startedAt: string };
+  terminated?: {
+    exitCode?: number;
+    /** The signal number that ended the container, if one did. */
+    signal?: number;
+    reason: string;
+    message?: string;
+    startedAt?: string;
+    finishedAt?: string;
+  };
+}
+
+export interface ContainerStatusView {
+  name: string;
+  image: string;
+  ready: boolean;
+  started: boolean;
+  restartCount: number;
+  state: ContainerStateView;
+  /** The previous instance's end; `{}` before the first restart. */
+  lastState: ContainerStateView;
+  /** podrun's: the container's init process on the host, while it runs. */
+  pid?: number;
+}
+
+export interface PodConditionView {
+  type: string;
+  status: 'True' | 'False';
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+/** podrun's: the pod sandbox, its pause holder and namespace pins. */
+export interface SandboxView {
+  pid?: number;
+  namespaces: { net: string; ipc: string; uts: string };
+  cgroup: string;
+}
+
+export interface PodStatusView {
+  phase: PodPhase;
+  /** Set when the pod was ended as a whole (e.g. DeadlineExceeded). */
+  reason?: string;
+  message?: string;
+  conditions: PodConditionView[];
+  hostIP: string;
+  podIPs: { ip: string }[];
+  startTime?: string;
+  initContainerStatuses: ContainerStatusView[];
+  containerStatuses: ContainerStatusView[];
+  sandbox: SandboxView;
+}
+
+export interface PodView {
+  apiVersion: 'v1';
+  kind: 'Pod';
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    creationTimestamp?: string;
+    /** Omitted when empty. */
+    labels?: Record<string, string>;
+    /** Omitted when empty. */
+    annotations?: Record<string, string>;
+  };
+  spec: PodSpec;
+  status: PodStatusView;
+}
+
+export interface PodListView {
+  apiVersion: 'v1';
+  kind: 'List';
+  items: PodView[];
+}
