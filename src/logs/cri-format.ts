@@ -1,4 +1,4 @@
-// The CRI container log format (POD-SEMANTICS.md §7.3), pure functions only:
+// The CRI container log format (docs/kubernetes-semantics.md §11), pure functions only:
 //
 //   <RFC 3339 nano time> <stdout|stderr> <P|F> <content>\n
 //

@@ -1,7 +1,7 @@
 // One container instance's CRI log file: appending records, rotating by size,
 // reading it back.
 //
-// Rotation follows the kubelet (POD-SEMANTICS.md §7.3): before the file would grow
+// Rotation follows the kubelet (docs/kubernetes-semantics.md §11): before the file would grow
 // past `maxSize`, it is renamed to `N.log.<YYYYMMDD-hhmmss>`, a fresh `N.log` is
 // opened, and the oldest rotations are deleted so that at most `maxFiles` files
 // (the current one included) remain. Rotation happens only between whole records,
