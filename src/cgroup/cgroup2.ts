@@ -1,5 +1,5 @@
 // cgroup v2 driven through its files. Works on pure v2 hosts (/sys/fs/cgroup) and on
-// hybrid ones (/sys/fs/cgroup/unified, no controllers: tracking, kill and freeze only).
+// hybrid ones (/sys/fs/cgroup/unified, no controllers: used for tracking and kill only).
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMountInfo } from '../kernel/mountinfo.js';
