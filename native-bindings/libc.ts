@@ -1,8 +1,9 @@
 // koffi declarations of every libc call podrun makes. Nothing above this layer declares
 // FFI functions. Wrappers of calls that can fail check the return value and throw
-// SyscallError with the call, the errno name and the path involved, or turn the one
-// expected errno into a boolean (kill's ESRCH); callers never look at raw errno. close(2)
-// is the exception: its result is ignored, as a failed close leaves nothing to undo.
+// SyscallError with the call, the errno name and the path involved, or turn an expected
+// failure into a value (kill's ESRCH or flock's EWOULDBLOCK into false, a PIDFD_GET_INFO
+// the kernel lacks into undefined); callers never look at raw errno. close(2) is the
+// exception: its result is ignored, as a failed close leaves nothing to undo.
 // koffi and libc load on the first call, so importing this module costs nothing.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

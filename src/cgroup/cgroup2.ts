@@ -1,8 +1,9 @@
 // cgroup v2 driven through its files. Works on pure v2 hosts (/sys/fs/cgroup) and on
-// hybrid ones (/sys/fs/cgroup/unified, no controllers: tracking, kill and freeze only).
+// hybrid ones (/sys/fs/cgroup/unified, no controllers: used for tracking and kill only).
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMountInfo } from '../kernel/mountinfo.js';
+import { asPodrunError, PodrunError } from '../util/errors.js';
 import { sleepSync } from '../util/sleep-sync.js';
 
 let mountCache: string | undefined;
@@ -24,7 +25,7 @@ export function cgroup2Mount(): string {
     }
   }
   const m = readMountInfo().find((e) => e.fsType === 'cgroup2');
-  if (!m) throw new Error('no cgroup2 filesystem is mounted (looked in /proc/self/mountinfo)');
+  if (!m) throw new PodrunError('no cgroup2 filesystem is mounted (looked in /proc/self/mountinfo)');
   mountCache = m.mountPoint;
   return mountCache;
 }
@@ -113,9 +114,8 @@ export function removeCgroup(path: string, timeoutMs = 5000): void {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
-      if (code !== 'EBUSY' || Date.now() > deadline) {
-        throw new Error(`rmdir ${path}: ${code ?? String(e)}`);
-      }
+      // Node's error names the call, errno and the directory that failed (maybe a child).
+      if (code !== 'EBUSY' || Date.now() > deadline) throw asPodrunError(e);
       killCgroup(path);
       sleepSync(10);
     }

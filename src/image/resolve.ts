@@ -14,23 +14,21 @@ import { createReadStream } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { errnoText } from '../util/errno.js';
 import { InvalidInputError, PodrunError } from '../util/errors.js';
 import { type ArchiveFormat, detectArchiveFormat, extractTarball } from './tarball.js';
 
 export type ResolvedImage = { kind: 'host' } | { kind: 'dir'; path: string };
 
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  ENOTDIR: 'no such file or directory (a path component is not a directory)',
-  EACCES: 'permission denied',
-  ELOOP: 'too many levels of symbolic links',
-  ENAMETOOLONG: 'file name too long',
-};
+// These failures mean the path the user gave is bad (exit 2); any other is podrun's.
+const INPUT_ERRNOS = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'ELOOP', 'ENAMETOOLONG']);
 
-function pathError(field: string, shown: string, err: unknown): Error {
+function pathError(field: string, shown: string, err: unknown): PodrunError {
   const code = (err as NodeJS.ErrnoException).code ?? '';
-  const text = ERRNO_TEXT[code];
-  if (text) return new InvalidInputError(field, `${JSON.stringify(shown)}: ${text}`);
+  if (INPUT_ERRNOS.has(code)) {
+    const text = code === 'ENOTDIR' ? `${errnoText('ENOENT')} (a path component is not a directory)` : errnoText(code);
+    return new InvalidInputError(field, `${JSON.stringify(shown)}: ${text}`);
+  }
   return new PodrunError(`${field}: ${JSON.stringify(shown)}: ${(err as Error).message}`);
 }
 

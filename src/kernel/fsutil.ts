@@ -2,6 +2,8 @@
 import { lstatSync, mkdirSync, readlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { mknod } from '../../native-bindings/libc.js';
+import { errnoText } from '../util/errno.js';
+import { PodrunError } from '../util/errors.js';
 
 const S_IFIFO = 0o010000;
 
@@ -32,7 +34,7 @@ export function secureJoin(root: string, unsafe: string): string {
       continue;
     }
     if (st.isSymbolicLink()) {
-      if (++hops > 40) throw new Error(`${unsafe}: too many levels of symbolic links`);
+      if (++hops > 40) throw new PodrunError(`${unsafe}: ${errnoText('ELOOP')}`);
       const target = readlinkSync(candidate);
       const more = target.split('/').filter((p) => p && p !== '.');
       if (target.startsWith('/')) resolved.length = 0;

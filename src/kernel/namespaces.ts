@@ -1,7 +1,7 @@
 // Moving the calling thread (Node's main thread) in and out of namespaces.
 // Children spawned while switched inherit the switched namespaces; everything here
 // is synchronous so that no event-loop callback ever runs in a foreign namespace.
-import { closeSync, openSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { CLONE, setns, unshare } from '../../native-bindings/libc.js';
 
 export type NsType = 'net' | 'ipc' | 'uts' | 'pid' | 'mnt' | 'cgroup';
@@ -62,9 +62,4 @@ export function withNamespaces<T>(sw: NsSwitch, fn: () => T): T {
     for (const fd of saved.values()) closeSync(fd);
     for (const [, fd] of targets) closeSync(fd);
   }
-}
-
-/** The namespace inode of a process, e.g. "net:[4026531840]". */
-export function nsId(pid: number | 'self' | 'thread-self', type: NsType): string {
-  return readlinkSync(`/proc/${pid}/ns/${type}`);
 }

@@ -1,4 +1,4 @@
-// The CRI container log format (POD-SEMANTICS.md §7.3), pure functions only:
+// The CRI container log format (docs/kubernetes-semantics.md §11), pure functions only:
 //
 //   <RFC 3339 nano time> <stdout|stderr> <P|F> <content>\n
 //
@@ -7,6 +7,7 @@
 // the stream closes is written as P. The space after the tag is always there.
 
 import { StringDecoder } from 'node:string_decoder';
+import { PodrunError } from '../util/errors.js';
 
 export type CriStream = 'stdout' | 'stderr';
 
@@ -71,7 +72,7 @@ export class CriLineWriter {
   ) {
     this.maxLineSize = opts.maxLineSize ?? MAX_LINE_SIZE;
     this.now = opts.now ?? rfc3339Nano;
-    if (!(this.maxLineSize >= 4)) throw new RangeError('maxLineSize must be at least 4 bytes');
+    if (!(this.maxLineSize >= 4)) throw new PodrunError('maxLineSize must be at least 4 bytes');
   }
 
   /** CRI records (possibly none) for `chunk`; all stamped with the time it was read. */

@@ -1,7 +1,7 @@
 // One container instance's CRI log file: appending records, rotating by size,
 // reading it back.
 //
-// Rotation follows the kubelet (POD-SEMANTICS.md §7.3): before the file would grow
+// Rotation follows the kubelet (docs/kubernetes-semantics.md §11): before the file would grow
 // past `maxSize`, it is renamed to `N.log.<YYYYMMDD-hhmmss>`, a fresh `N.log` is
 // opened, and the oldest rotations are deleted so that at most `maxFiles` files
 // (the current one included) remain. Rotation happens only between whole records,
@@ -10,6 +10,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PodrunError } from '../util/errors.js';
 import { CriLineWriter, type CriStream, rfc3339Nano } from './cri-format.js';
 import type { LogLimits } from './limits.js';
 import { nextRotated, pruneRotated, rotatedFiles } from './rotation.js';
@@ -95,7 +96,7 @@ export class CriLogFile {
   /** Appends whole records, rotating between two of them when the next would not fit. */
   private append(buf: Buffer): void {
     if (buf.length === 0) return;
-    if (this.fd < 0) throw new Error(`log file ${this.path} is closed`);
+    if (this.fd < 0) throw new PodrunError(`log file ${this.path} is closed`);
     const max = this.limits?.maxSize;
     if (max === undefined || this.size + buf.length <= max) return this.writeAll(buf);
     let off = 0;

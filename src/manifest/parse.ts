@@ -1,8 +1,19 @@
-// Kubernetes v1 Pod manifest → defaulted, validated Pod (types.ts).
-// Strict by design: a field podrun would silently ignore is a field the user thinks works,
-// so every field is either handled, explicitly ignored (scheduling hints, server-set metadata),
-// "not supported by podrun yet", or unknown. The first problem found is thrown as an
-// InvalidInputError naming the Kubernetes field path.
+// Kubernetes v1 Pod manifest → defaulted, validated Pod (src/model/pod.ts).
+// Strict by design: a field podrun would silently ignore is a field the user thinks works.
+// Each field of each object is in one of four classes (checkFields in fields.ts):
+//   known:   parsed and validated;
+//   notYet:  refused ("not supported by podrun yet"), unless it has the value that asks
+//            for nothing (`resources: {}`, `hostNetwork: false`);
+//   ignored: accepted and dropped without a word: `status`, server-set metadata and
+//            scheduling hints, which mean nothing on one machine (the lists below);
+//   unknown: refused, with a near miss suggested.
+// Some known fields are accepted only so that Kubernetes manifests run unchanged, and
+// change nothing: imagePullPolicy (path images are never pulled), terminationMessagePath
+// and terminationMessagePolicy (no termination message is read yet), ports (except to
+// name a probe's port), subdomain (there is no cluster domain to put it in), the
+// sizeLimit of an emptyDir on disk (the kubelet enforces it by eviction; a Memory one is
+// the tmpfs size), and a tcpSocket lifecycle hook (Kubernetes ignores it too). The first
+// problem found is thrown as an InvalidInputError naming the Kubernetes field path.
 
 import { isScalar, parseAllDocuments } from 'yaml';
 import {

@@ -8,9 +8,10 @@
 // connected from the host as usual: connect(2) uses the socket's own namespace.
 import { isIP, isIPv6, Socket } from 'node:net';
 import { lookup } from 'node:dns/promises';
-import { getSystemErrorMap } from 'node:util';
 import { AF, SOCK, closeFd, socket } from '../../native-bindings/libc.js';
 import { withNamespaces } from '../kernel/namespaces.js';
+import { errnoText } from '../util/errno.js';
+import { PodrunError } from '../util/errors.js';
 import { joinHostPort } from './types.js';
 
 /**
@@ -18,11 +19,10 @@ import { joinHostPort } from './types.js';
  * probe Failure. Any other error from connectInNetns (missing netns pin, EMFILE...) is
  * internal to podrun: the attempt's result is Unknown.
  */
-export class DialError extends Error {
+export class DialError extends PodrunError {
   readonly timeout: boolean;
   constructor(message: string, timeout = false) {
     super(message);
-    this.name = 'DialError';
     this.timeout = timeout;
   }
 }
@@ -90,7 +90,7 @@ function dial(netns: string, ip: string, port: number, timeoutMs: number): Promi
       sock.destroy(); // closes the fd
       reject(err);
     };
-    const onError = (e: NodeJS.ErrnoException) => fail(new DialError(`${where}: connect: ${errnoText(e)}`));
+    const onError = (e: NodeJS.ErrnoException) => fail(new DialError(`${where}: connect: ${syscallErrorText(e)}`));
     const timer = setTimeout(() => fail(new DialError(`${where}: i/o timeout`, true)), timeoutMs);
     sock.once('error', onError);
     try {
@@ -105,9 +105,7 @@ function dial(netns: string, ip: string, port: number, timeoutMs: number): Promi
   });
 }
 
-const systemErrors = getSystemErrorMap();
-
 /** "connection refused" rather than "connect ECONNREFUSED 127.0.0.1:80" (Go prints strerror). */
-export function errnoText(e: NodeJS.ErrnoException): string {
-  return (typeof e.errno === 'number' && systemErrors.get(e.errno)?.[1]) || e.code || e.message;
+export function syscallErrorText(e: NodeJS.ErrnoException): string {
+  return typeof e.errno === 'number' ? errnoText(e.errno) : e.code || e.message;
 }

@@ -2,6 +2,7 @@
 // `podrun exec` does (CRI ExecSync), captures at most 10 KiB of output for events, and
 // kills the command at its timeout (ExecProbeTimeout semantics).
 import { spawnInContainer } from '../container/exec-in-container.js';
+import { parseSignal } from '../model/signals.js';
 import type { ContainerRecord } from '../state/records.js';
 
 export const OUTPUT_LIMIT = 10 * 1024;
@@ -50,7 +51,8 @@ export function execInRunningContainer(
     child.on('close', (code, sig) => {
       if (timer) clearTimeout(timer);
       if (timedOut) resolve({ timedOut: true, output, error: `command timed out after ${timeoutMs / 1000}s` });
-      else resolve({ exitCode: code ?? 128 + (sig === 'SIGKILL' ? 9 : 15), timedOut: false, output });
+      // Node reports either an exit code or the signal that ended the command.
+      else resolve({ exitCode: code ?? 128 + parseSignal(sig!).number, timedOut: false, output });
     });
   });
 }

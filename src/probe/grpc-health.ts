@@ -1,6 +1,7 @@
 // The gRPC Health Checking Protocol's wire pieces, hand-encoded (two one-field protobuf
 // messages do not justify a protobuf dependency), and the kubelet's reading of an RPC's
 // result (pkg/probe/grpc/grpc.go). No I/O here.
+import { PodrunError } from '../util/errors.js';
 import { goDuration, type ProbeOutcome } from './types.js';
 
 export const HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';
@@ -46,8 +47,8 @@ export function decodeHealthCheckResponse(buf: Buffer): number {
     else if (wire === 2) {
       const [len, next] = decodeVarint(buf, pos);
       pos = next + Number(len);
-    } else throw new Error(`protobuf: unsupported wire type ${wire} (field ${field})`);
-    if (pos > buf.length) throw new Error('protobuf: truncated message');
+    } else throw new PodrunError(`protobuf: unsupported wire type ${wire} (field ${field})`);
+    if (pos > buf.length) throw new PodrunError('protobuf: truncated message');
   }
   return status;
 }
@@ -67,12 +68,12 @@ export function encodeVarint(n: number): Buffer {
 export function decodeVarint(buf: Buffer, pos: number): [bigint, number] {
   let v = 0n;
   for (let shift = 0n; shift < 70n; shift += 7n) {
-    if (pos >= buf.length) throw new Error('protobuf: truncated varint');
+    if (pos >= buf.length) throw new PodrunError('protobuf: truncated varint');
     const b = buf[pos++];
     v |= BigInt(b & 0x7f) << shift;
     if (!(b & 0x80)) return [BigInt.asUintN(64, v), pos];
   }
-  throw new Error('protobuf: varint too long');
+  throw new PodrunError('protobuf: varint too long');
 }
 
 /** A gRPC length-prefixed message: flag 0 (not compressed), 4-byte big-endian length. */
@@ -84,10 +85,10 @@ export function frameMessage(msg: Buffer): Buffer {
 
 /** The first message of a response body (a unary RPC has exactly one). */
 export function firstMessage(body: Buffer): Buffer {
-  if (body.length < 5) throw new Error(`grpc: response has no message (${body.length} bytes)`);
-  if (body[0] !== 0) throw new Error('grpc: compressed response message, but no compression was offered');
+  if (body.length < 5) throw new PodrunError(`grpc: response has no message (${body.length} bytes)`);
+  if (body[0] !== 0) throw new PodrunError('grpc: compressed response message, but no compression was offered');
   const len = body.readUInt32BE(1);
-  if (body.length < 5 + len) throw new Error('grpc: truncated response message');
+  if (body.length < 5 + len) throw new PodrunError('grpc: truncated response message');
   return body.subarray(5, 5 + len);
 }
 

@@ -5,7 +5,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { once } from 'node:events';
-import { DialError, connectInNetns, errnoText } from './dial.js';
+import { DialError, connectInNetns, syscallErrorText } from './dial.js';
 import {
   MAX_BODY_BYTES,
   firstHop,
@@ -17,6 +17,7 @@ import {
   type Hop,
   type HttpHeader,
 } from './http-rules.js';
+import { PodrunError } from '../util/errors.js';
 import { PROBE_USER_AGENT, internalError, type NetTarget, type ProbeOutcome } from './types.js';
 
 export interface HttpTarget extends NetTarget {
@@ -31,7 +32,7 @@ const HEADERS_TIMEOUT = 'context deadline exceeded (Client.Timeout exceeded whil
 const BODY_TIMEOUT = 'context deadline exceeded (Client.Timeout or context cancellation while reading body)';
 
 /** The exchange failed on the wire (TLS, protocol, reset, time-out): a probe Failure. */
-class ExchangeError extends Error {}
+class ExchangeError extends PodrunError {}
 
 export async function httpProbe(t: HttpTarget): Promise<ProbeOutcome> {
   const deadline = Date.now() + t.timeoutMs;
@@ -168,6 +169,6 @@ function readAtMost(res: IncomingMessage, limit: number): Promise<string> {
 /** Go-like wording for wire errors: "EOF" for a connection closed before the response. */
 function wireErrorText(e: NodeJS.ErrnoException): string {
   if (e.code === 'ECONNRESET' && e.message === 'socket hang up') return 'EOF';
-  if (typeof e.errno === 'number' && e.syscall) return `${e.syscall}: ${errnoText(e)}`;
+  if (typeof e.errno === 'number' && e.syscall) return `${e.syscall}: ${syscallErrorText(e)}`;
   return e.message;
 }

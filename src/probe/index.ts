@@ -1,5 +1,5 @@
 // The network probe handlers (tcpSocket, httpGet, grpc), connecting from inside a pod's
-// network namespace. See dial.ts for how, and POD-SEMANTICS.md §4.2 for the rules.
+// network namespace. See dial.ts for how, and docs/kubernetes-semantics.md §4 for the rules.
 //
 // A deliberate deviation: the kubelet connects from the node's namespace to the pod IP;
 // podrun pods have no routable IP yet, so podrun connects from inside the pod. A server
