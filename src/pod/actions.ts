@@ -66,16 +66,14 @@ export function computePodActions(rec: PodRecord, now: number, facts: PodFacts):
   const appsDone = apps.every(
     (c) => c.stopped || (isTerminated(c) && !c.waiting && !restartWanted(rec, c) && !facts.forced.has(c.name)),
   );
-  // Sidecars that ended after initialisation are restarted, unless the pod is done.
-  for (const c of rec.containers.filter((x) => isSidecar(rec, x))) {
-    if (appsDone) {
-      if (c.state === 'running' && !c.stopped) {
-        const running = rec.containers.filter((x) => isSidecar(rec, x) && x.state === 'running');
-        out.actions.push({ kind: 'stopSidecars', containers: running.map((x) => x.name), why: 'pod completed' });
-      }
-      break;
-    }
-    if (isTerminated(c) && !c.stopped) restartOrWait(rec, c, now, facts, out);
+  // Sidecars that ended after initialisation are restarted, unless the pod is done; then
+  // every sidecar still running is stopped, whichever of them have ended already.
+  const sidecars = rec.containers.filter((x) => isSidecar(rec, x));
+  if (appsDone) {
+    const running = sidecars.filter((x) => x.state === 'running' && !x.stopped);
+    if (running.length) out.actions.push({ kind: 'stopSidecars', containers: running.map((x) => x.name), why: 'pod completed' });
+  } else {
+    for (const c of sidecars) if (isTerminated(c) && !c.stopped) restartOrWait(rec, c, now, facts, out);
   }
   out.settled = true;
   return out;

@@ -1,24 +1,9 @@
 // Kubernetes-shaped status of a pod, computed from its record (pure logic): the phase as
 // the kubelet's getPhase computes it, the conditions of status/generate.go, container states.
 import type { Container } from '../model/pod.js';
-import type { PodView } from '../model/pod-view.js';
+import type { ContainerStateView, PodConditionView as Condition, PodPhase, PodView } from '../model/pod-view.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
 import { parseSignal } from '../model/signals.js';
-
-export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
-
-export interface ContainerStateView {
-  waiting?: { reason: string; message?: string };
-  running?: { startedAt: string };
-  terminated?: {
-    exitCode?: number;
-    signal?: number;
-    reason: string;
-    message?: string;
-    startedAt?: string;
-    finishedAt?: string;
-  };
-}
 
 
 type Exit = Pick<ContainerRecord, 'state' | 'exitCode' | 'signal' | 'reason' | 'message' | 'startedAt' | 'finishedAt'>;
@@ -123,14 +108,6 @@ export function podPhase(rec: PodRecord): PodPhase {
     return 'Running';
   }
   return 'Pending';
-}
-
-export interface Condition {
-  type: string;
-  status: 'True' | 'False';
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
 }
 
 /** status/generate.go: PodReadyToStartContainers, Initialized, ContainersReady, Ready. */

@@ -233,6 +233,11 @@ describe('computePodActions: sidecars', () => {
     expect(kinds(computePodActions(pod('Always', two, { ...done, a: { ...done.a, stopped: true }, b: { ...done.b, stopped: true } }), T, facts()).actions)).toEqual(['stopSidecars']);
     // Forced by start: not done either.
     expect(kinds(computePodActions(pod('Never', two, done), T, facts(['a'])).actions)).toEqual(['restart a']);
+    // A sidecar that ended first does not hide the ones still running (it used to: the
+    // first sidecar alone was looked at, and s2 ran on with the pod never completing).
+    expect(computePodActions(pod('Never', two, { ...done, s1: ended(EXITS['exit 1']) }), T, facts()).actions).toEqual([
+      { kind: 'stopSidecars', containers: ['s2'], why: 'pod completed' },
+    ]);
     // Once they are being stopped, nothing more.
     expect(computePodActions(pod('Never', two, { ...done, s1: running({ stopped: true }), s2: running({ stopped: true }) }), T, facts()).actions).toEqual([]);
   });
