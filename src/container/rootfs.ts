@@ -1,7 +1,7 @@
 // Builds a container's root filesystem inside the init stage's private mount namespace:
 // overlay (or the read-only host root), /proc, a minimal /dev, read-only /sys, the pod's
 // /etc files and volumes. Runs only in the init stage, on the main thread, synchronously.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MS, MNT_DETACH, chdir, mknod, mount, pivotRoot, umount2 } from '../../native-bindings/libc.js';
 import { ensureMountPoint, secureJoin } from '../kernel/fsutil.js';
@@ -53,7 +53,12 @@ function mountDev(rootfs: string, shm: string): void {
     ['urandom', 1, 9],
     ['tty', 5, 0],
   ];
-  for (const [name, major, minor] of nodes) mknod(join(dev, name), S_IFCHR | 0o666, major, minor);
+  for (const [name, major, minor] of nodes) {
+    const path = join(dev, name);
+    mknod(path, S_IFCHR | 0o666, major, minor);
+    // mknod applies the umask (0644 under 022); every user must be able to use these.
+    chmodSync(path, 0o666);
+  }
   mkdirSync(join(dev, 'pts'));
   mount('devpts', join(dev, 'pts'), 'devpts', MS.NOSUID | MS.NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
   symlinkSync('pts/ptmx', join(dev, 'ptmx'));
