@@ -1,6 +1,7 @@
 // Root-only integration tests of what a container's set-up gives it: the standard /dev
 // nodes usable by a non-root user (on an image and on the host root "/"), and a Memory
 // emptyDir whose tmpfs has the size its sizeLimit asks for.
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canRun, manifest, newRoot, podrun, removeRoot, runPod } from './helpers.js';
 
@@ -19,10 +20,24 @@ describe.skipIf(!canRun)('container set-up', () => {
       manifest(
         POD,
         [
-          { name: 'img', command: ['sleep', '3600'], extra: asUser, mounts: [{ name: 'mem', mountPath: '/mem' }] },
+          {
+            name: 'img',
+            command: ['sleep', '3600'],
+            extra: asUser,
+            mounts: [
+              { name: 'mem', mountPath: '/mem' },
+              { name: 'tiny', mountPath: '/tiny' },
+            ],
+          },
           { name: 'host', image: '/', command: ['/bin/sleep', '3600'], extra: asUser },
         ],
-        { volumes: [{ name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }] },
+        {
+          volumes: [
+            { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
+            // Kubernetes' milli-suffix: 0.4 bytes, which rounds up to 1, which tmpfs makes a page.
+            { name: 'tiny', emptyDir: { medium: 'Memory', sizeLimit: '400m' } },
+          ],
+        },
       ),
     );
   });
@@ -66,12 +81,18 @@ describe.skipIf(!canRun)('container set-up', () => {
     });
   }
 
-  it('a Memory emptyDir with sizeLimit 64Mi is a tmpfs of 64 MiB', async () => {
-    // df -k: the size column in KiB.
-    const df = await exec('img', "df -k /mem | tail -n 1 | awk '{print $2}'");
+  // df -k: the size column, in KiB.
+  const sizeKiB = async (path: string) => {
+    const df = await exec('img', `df -k ${path} | tail -n 1 | awk '{print $2}'`);
     expect(df.exitCode, df.stderr).toBe(0);
-    expect(Number(df.stdout.trim())).toBe(64 * 1024);
+    return Number(df.stdout.trim());
+  };
+
+  it('a Memory emptyDir is a tmpfs of its sizeLimit in bytes, rounded up', async () => {
+    expect(await sizeKiB('/mem')).toBe(64 * 1024);
     const w = await exec('img', 'echo hi > /mem/f && cat /mem/f');
     expect(w.stdout.trim()).toBe('hi');
+    const page = Number((await execa('getconf', ['PAGESIZE'])).stdout);
+    expect(await sizeKiB('/tiny')).toBe(page / 1024);
   });
 });
