@@ -25,8 +25,8 @@ export const pinDirStep: SandboxStep = {
 
 /**
  * Fresh namespaces, pinned. The hostname and loopback are set while inside: they belong to
- * the new UTS and net namespaces and go with them, so unpinning undoes them too (the last
- * process in them, the pause holder, has gone by then).
+ * the new UTS and net namespaces and end with them. Unpinning ends the namespaces once no
+ * process is left in them (the later steps' undos have killed the holder and containers).
  */
 export const namespacesStep: SandboxStep = {
   name: 'namespaces',

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canRun, newRoot, removeRoot } from './helpers.js';
+import { REPO, canRun, newRoot, removeRoot } from './helpers.js';
 
 const DRIVER = join(import.meta.dirname, 'sandbox-crash.mjs');
 
@@ -52,10 +52,11 @@ describe.skipIf(!canRun)('sandbox steps after a crash', () => {
   async function crashThenDestroy(mode: 'setup' | 'teardown', n: number): Promise<void> {
     const uid = randomUUID();
     const dir = join(root, 'pods', `${mode}-${n}`);
-    const cgroup = `/sys/fs/cgroup/unified/podrun/pod-${uid}`;
     const r = await execa('node', [DRIVER, mode, dir, uid, String(n)], { reject: false });
     expect(r.signal, `${mode} ${n}: ${r.stderr}`).toBe('SIGKILL');
-    const rec = JSON.parse(r.stdout) as { pid?: number; pidStart?: number };
+    const rec = JSON.parse(r.stdout) as { cgroup: string; pid?: number; pidStart?: number };
+    const { cgroup } = rec;
+    expect(cgroup).toMatch(new RegExp(`^/sys/fs/cgroup/.*/pod-${uid}$`));
     const done = mode === 'setup' ? STEPS.slice(0, n) : STEPS.slice(0, STEPS.length - n);
     // Exactly the steps done (and not undone) left their mark: each undo removed its own.
     expect(present(dir, cgroup), `after ${mode} ${n}`).toEqual(done);
@@ -73,6 +74,11 @@ describe.skipIf(!canRun)('sandbox steps after a crash', () => {
       if (holder) expect(startTime(holder), 'the pause holder is gone').not.toBe(rec.pidStart);
     }
   }
+
+  it('knows every step of SANDBOX_STEPS, in order', async () => {
+    const { SANDBOX_STEPS } = (await import(join(REPO, 'dist/src/pod/sandbox.js'))) as { SANDBOX_STEPS: { name: string }[] };
+    expect(SANDBOX_STEPS.map((s) => s.name)).toEqual(STEPS);
+  });
 
   for (let k = 0; k <= STEPS.length; k++) {
     it(`a crash after ${k ? `step ${STEPS[k - 1]}` : 'no step'} of the set-up`, () => crashThenDestroy('setup', k));
