@@ -20,7 +20,7 @@ import type { SandboxStep } from './sandbox-step.js';
 import { shmStep, volumesStep } from './sandbox-volumes.js';
 
 export { startPauseHolder } from './pause-holder.js';
-export { podCgroupPath } from './pod-cgroup.js';
+export { podCgroupPath };
 
 /** In set-up order; undone in reverse. */
 export const SANDBOX_STEPS: readonly SandboxStep[] = [
