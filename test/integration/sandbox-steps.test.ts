@@ -47,11 +47,17 @@ function startTime(pid: number): number | undefined {
 
 describe.skipIf(!canRun)('sandbox steps after a crash', () => {
   const root = canRun ? newRoot('steps') : '';
-  afterAll(() => removeRoot(root));
+  // A failed test must not leave its sandbox behind: destroy what is left, then the root.
+  const made: [dir: string, uid: string][] = [];
+  afterAll(async () => {
+    for (const [dir, uid] of made) if (existsSync(dir)) await execa('node', [DRIVER, 'destroy', dir, uid], { reject: false });
+    await removeRoot(root);
+  });
 
   async function crashThenDestroy(mode: 'setup' | 'teardown', n: number): Promise<void> {
     const uid = randomUUID();
     const dir = join(root, 'pods', `${mode}-${n}`);
+    made.push([dir, uid]);
     const r = await execa('node', [DRIVER, mode, dir, uid, String(n)], { reject: false });
     expect(r.signal, `${mode} ${n}: ${r.stderr}`).toBe('SIGKILL');
     const rec = JSON.parse(r.stdout) as { cgroup: string; pid?: number; pidStart?: number };
