@@ -2,6 +2,7 @@
 // supervisor from the Pod spec (pure logic) and handed over as a JSON file.
 import type { Container, Pod } from '../model/pod.js';
 import { InvalidInputError } from '../util/errors.js';
+import type { SetupStep } from '../util/steps.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -32,6 +33,16 @@ export interface InitConfig {
   uid: number;
   gid: number;
 }
+
+/** What the init stage's steps share: the config, and what earlier steps found. */
+export interface InitContext {
+  cfg: InitConfig;
+  /** The command's path inside the new root (the `command` step). */
+  executable?: string;
+}
+
+/** One step of the init stage (src/container/init-stage.ts lists them in order). */
+export type InitStep = SetupStep<InitContext>;
 
 /** Kubernetes' $(VAR) expansion: $$ escapes, unknown names stay verbatim. */
 export function expandVars(s: string, env: Map<string, string>): string {

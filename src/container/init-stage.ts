@@ -1,16 +1,29 @@
 // The container init stage: a short-lived second entry point the supervisor spawns
 // already inside the pod's net/IPC/UTS namespaces and the container's new PID namespace.
-// It joins the container cgroup, makes a private mount namespace, builds the root,
-// mounts /proc (which only a task inside the PID namespace can do right), drops to
-// the requested user and execve()s the user's command, replacing itself.
+// It runs INIT_STEPS in order: join the container cgroup, make a private mount namespace,
+// build the root (mounting /proc, which only a task inside the PID namespace can do right),
+// pivot_root, find the command, drop to the requested user and execve() it, replacing
+// itself. Nothing a step does outlives the container's namespaces and processes, so no
+// step has an undo: a failure ends this process, and its namespaces go with it.
 // Errors go to fd 3 (the sync pipe) as one JSON line; a successful execve closes fd 3
 // (close-on-exec), which is how the supervisor learns that the command started.
 import { readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLONE, clearCloexec, execve, setCloexec, setUser, unshare } from '../../native-bindings/libc.js';
+import { clearCloexec, execve, setCloexec, setUser } from '../../native-bindings/libc.js';
 import { joinCgroup } from '../cgroup/cgroup2.js';
-import { ContainerSetupError, buildRootfs } from './rootfs.js';
-import type { InitConfig } from './init-config.js';
+import { StartError } from '../util/errors.js';
+import type { InitConfig, InitContext, InitStep } from './init-config.js';
+import {
+  devStep,
+  etcFilesStep,
+  mountNamespaceStep,
+  pivotRootStep,
+  procStep,
+  readOnlyRootStep,
+  rootfsStep,
+  sysStep,
+  volumesStep,
+} from './rootfs.js';
 
 const SYNC_FD = 3;
 
@@ -43,15 +56,18 @@ function isExecutable(path: string): boolean {
   }
 }
 
+const notFound = (message: string) => new StartError(message, 'StartError', 127);
+const notExecutable = (cmd: string) => new StartError(`${cmd}: permission denied (not an executable file)`, 'StartError', 126);
+
 /** PATH lookup inside the new root; 127 when not found, 126 when not executable. */
 function lookPath(cmd: string, env: string[]): string {
   if (cmd.includes('/')) {
     try {
       statSync(cmd);
     } catch {
-      fail({ error: `${cmd}: no such file or directory`, exitCode: 127, reason: 'StartError' });
+      throw notFound(`${cmd}: no such file or directory`);
     }
-    if (!isExecutable(cmd)) fail({ error: `${cmd}: permission denied (not an executable file)`, exitCode: 126, reason: 'StartError' });
+    if (!isExecutable(cmd)) throw notExecutable(cmd);
     return cmd;
   }
   const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '';
@@ -67,33 +83,87 @@ function lookPath(cmd: string, env: string[]): string {
       /* keep looking */
     }
   }
-  if (sawNonExec) fail({ error: `${cmd}: permission denied (not an executable file)`, exitCode: 126, reason: 'StartError' });
-  fail({ error: `${cmd}: executable file not found in $PATH`, exitCode: 127, reason: 'StartError' });
+  if (sawNonExec) throw notExecutable(cmd);
+  throw notFound(`${cmd}: executable file not found in $PATH`);
 }
 
+/** A failure of the command itself (setuid, execve): named after it, exit code 128. */
+function commandError(cfg: InitConfig, e: unknown): StartError {
+  return new StartError(`${cfg.argv[0]}: ${(e as Error).message}`, 'StartError', 128);
+}
+
+const cgroupStep: InitStep = {
+  name: 'cgroup',
+  setUp: ({ cfg }) => joinCgroup(cfg.cgroup),
+};
+
+const commandStep: InitStep = {
+  name: 'command',
+  setUp(ctx) {
+    ctx.executable = lookPath(ctx.cfg.argv[0], ctx.cfg.env);
+  },
+};
+
+const workdirStep: InitStep = {
+  name: 'workdir',
+  setUp({ cfg }) {
+    try {
+      process.chdir(cfg.cwd);
+    } catch {
+      throw new StartError(`workingDir ${cfg.cwd}: no such directory in the container`, 'StartError', 128);
+    }
+  },
+};
+
+const userStep: InitStep = {
+  name: 'user',
+  setUp({ cfg }) {
+    try {
+      if (cfg.uid !== 0 || cfg.gid !== 0) setUser(cfg.uid, cfg.gid, []);
+    } catch (e) {
+      throw commandError(cfg, e);
+    }
+  },
+};
+
+const execStep: InitStep = {
+  name: 'exec',
+  setUp({ cfg, executable }) {
+    try {
+      for (const fd of [0, 1, 2]) clearCloexec(fd);
+      setCloexec(SYNC_FD);
+      execve(executable!, cfg.argv, cfg.env);
+    } catch (e) {
+      throw commandError(cfg, e);
+    }
+  },
+};
+
+/** The container's set-up, in order. `exec` is last: on success it never returns. */
+const INIT_STEPS: readonly InitStep[] = [
+  cgroupStep,
+  mountNamespaceStep,
+  rootfsStep,
+  procStep,
+  devStep,
+  sysStep,
+  etcFilesStep,
+  volumesStep,
+  readOnlyRootStep,
+  pivotRootStep,
+  commandStep,
+  workdirStep,
+  userStep,
+  execStep,
+];
+
 function main(): void {
-  const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8')) as InitConfig;
+  const ctx: InitContext = { cfg: JSON.parse(readFileSync(process.argv[2], 'utf8')) as InitConfig };
   try {
-    joinCgroup(cfg.cgroup);
-    unshare(CLONE.FS | CLONE.NEWNS);
-    buildRootfs(cfg);
+    for (const step of INIT_STEPS) step.setUp(ctx);
   } catch (e) {
-    const msg = e instanceof ContainerSetupError ? e.message : `container ${cfg.containerName}: setup failed: ${(e as Error).message}`;
-    fail({ error: msg, exitCode: 128, reason: 'StartError' });
-  }
-  const path = lookPath(cfg.argv[0], cfg.env);
-  try {
-    process.chdir(cfg.cwd);
-  } catch {
-    fail({ error: `workingDir ${cfg.cwd}: no such directory in the container`, exitCode: 128, reason: 'StartError' });
-  }
-  try {
-    if (cfg.uid !== 0 || cfg.gid !== 0) setUser(cfg.uid, cfg.gid, []);
-    for (const fd of [0, 1, 2]) clearCloexec(fd);
-    setCloexec(SYNC_FD);
-    execve(path, cfg.argv, cfg.env);
-  } catch (e) {
-    fail({ error: `${cfg.argv[0]}: ${(e as Error).message}`, exitCode: 128, reason: 'StartError' });
+    if (e instanceof StartError) fail({ error: e.message, exitCode: e.containerExitCode, reason: e.reason });
+    fail({ error: `container ${ctx.cfg.containerName}: setup failed: ${(e as Error).message}`, exitCode: 128, reason: 'StartError' });
   }
 }
 

@@ -1,5 +1,8 @@
-// The per-pod /etc files, as the kubelet writes them (POD-SEMANTICS.md 1.9).
-import { readFileSync } from 'node:fs';
+// The per-pod /etc files (hostname, hosts, resolv.conf) as the kubelet writes them: one
+// copy in the pod directory, which every container of the pod gets bound over its own.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SandboxStep } from './sandbox-step.js';
 
 export function hostsFile(hostname: string, podIPs: string[]): string {
   const lines = [
@@ -25,3 +28,16 @@ export function resolvConf(): string {
     return '';
   }
 }
+
+export const etcFilesStep: SandboxStep = {
+  name: 'etc-files',
+  setUp({ paths, rec }) {
+    mkdirSync(paths.etcDir, { recursive: true });
+    writeFileSync(join(paths.etcDir, 'hostname'), rec.hostname + '\n');
+    writeFileSync(join(paths.etcDir, 'hosts'), hostsFile(rec.hostname, []));
+    writeFileSync(join(paths.etcDir, 'resolv.conf'), resolvConf());
+  },
+  undo({ paths }) {
+    rmSync(paths.etcDir, { recursive: true, force: true });
+  },
+};
