@@ -1,13 +1,12 @@
 // The kubelet's job for one pod, in the supervisor: starts container instances, observes
 // their exits, restarts them by policy with CrashLoopBackOff, runs init containers in
-// order and sidecars beside the app containers, probes, hooks, ordered termination and
-// the pod deadline. Level-triggered: every change (exit, probe result, timer, verb)
-// requests a sync; what a sync does is decided by computePodActions (actions.ts) and
+// order and sidecars beside the app containers, ordered termination and the pod deadline
+// (an instance's hooks and probes: instance-probes.ts). Level-triggered: every change
+// (exit, probe result, timer, verb) requests a sync; what a sync does is decided by computePodActions (actions.ts) and
 // carried out here. The kernel and the clock are reached through the PodRuntime.
 import type { Readable } from 'node:stream';
 import type { EventInput } from '../events/types.js';
 import { CriLogFile } from '../logs/log-file.js';
-import type { Container, Probe } from '../model/pod.js';
 import { writeJsonAtomic } from '../state/atomic.js';
 import type { PodPaths } from '../state/paths.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
@@ -17,20 +16,12 @@ import type { BackoffSettings } from './backoff.js';
 import type { ForeignExit } from './foreign-exit.js';
 import { instanceConfig } from './instance-config.js';
 import { beginInstance, instanceExited, instanceFailedToStart, instanceGone, instanceRunning, instanceUnknown } from './instance-state.js';
-import { pumpContainerLogs, type ContainerLogPump } from './log-pump.js';
-import { ProbeWorker, type ProbeKind, type ProbeOutcome } from './probe-worker.js';
+import { pumpContainerLogs } from './log-pump.js';
+import { afterStart, startProbes, type InstanceHost, type LiveInstance } from './instance-probes.js';
 import type { Clock, ContainerProcess, PodRuntime } from './runtime.js';
 import { forcedByStart, startProgress } from './start-progress.js';
 import { MIN_GRACE_MS, stopContainers, type Stoppable } from './termination.js';
 import { podPhase, specOf } from './status.js';
-
-interface LiveInstance {
-  pid: number;
-  pidStart: number;
-  exited: Promise<void>;
-  pumps: ContainerLogPump[];
-  workers: ProbeWorker[];
-}
 
 export interface ControllerDeps {
   save(): void;
@@ -52,11 +43,25 @@ export class PodController {
   private startCall?: { error?: PodrunError };
   private busy?: Promise<unknown>;
 
+  /** What the probes and hooks of an instance need of this pod. */
+  private readonly instanceHost: InstanceHost;
+
   constructor(
     readonly rec: PodRecord,
     readonly paths: PodPaths,
     private readonly deps: ControllerDeps,
-  ) {}
+  ) {
+    this.instanceHost = {
+      rec,
+      isCurrent: (c, inst) => this.live.get(c.name) === inst && !this.disposed,
+      save: () => this.save(),
+      requestSync: () => this.requestSync(),
+      event: (type, reason, message, container) => this.event(type, reason, message, container),
+      runHandler: (c, h, o) => this.runtime.runHandler(this, c, h, o),
+      stopOne: (c, grace, why) => this.stopOne(c, grace, why),
+      specGrace: () => this.specGrace(),
+    };
+  }
 
   get name(): string {
     return this.rec.pod.metadata.name;
@@ -316,7 +321,7 @@ export class PodController {
     this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
     const inst = this.attach(c, spawned.pid, spawned.pidStart, spawned, spawned.exit.then(({ code, signal }) => ({ code, signal: signal ?? undefined })));
     this.save();
-    void this.afterStart(c, inst, spec);
+    void afterStart(this.instanceHost, c, inst, spec);
   }
 
   /** Log pumps and the exit watch of an instance (our child, or adopted through a pidfd). */
@@ -344,79 +349,6 @@ export class PodController {
     });
     this.live.set(c.name, inst);
     return inst;
-  }
-
-  /** postStart, then the probes; `started` once postStart returned and the startup probe passed. */
-  private async afterStart(c: ContainerRecord, inst: LiveInstance, spec: Container): Promise<void> {
-    const alive = () => this.live.get(c.name) === inst && !this.disposed;
-    const hook = spec.lifecycle?.postStart;
-    if (hook) {
-      const out = await this.runtime.runHandler(this, c, hook, { timeoutMs: 0, userAgent: 'kube-lifecycle' });
-      if (!alive()) return;
-      if (out.result === 'Failure') {
-        this.event('Warning', 'FailedPostStartHook', `PostStartHook failed: ${out.output}`.trim(), c.name);
-        c.message = `PostStartHook failed: ${out.output}`;
-        await this.stopOne(c, this.specGrace(), 'FailedPostStartHook');
-        return;
-      }
-    }
-    if (!spec.startupProbe) this.markStarted(c, inst);
-    this.startProbes(c, inst, spec, ['startup', 'liveness', 'readiness']);
-  }
-
-  /** One worker per probe the container has, among `kinds`, for this instance. */
-  private startProbes(c: ContainerRecord, inst: LiveInstance, spec: Container, kinds: ProbeKind[]): void {
-    for (const kind of kinds) {
-      const probe: Probe | undefined = spec[`${kind}Probe`];
-      if (!probe) continue;
-      const w = new ProbeWorker(kind, probe, Date.parse(c.startedAt!), {
-        started: () => c.started !== false,
-        attempt: () => this.runtime.runHandler(this, c, probe, { timeoutMs: probe.timeoutSeconds * 1000, userAgent: 'kube-probe' }),
-        observed: (o) => this.probeObserved(c, kind, o),
-        publish: (r, o) => void this.probePublished(c, inst, kind, r, o, probe),
-      });
-      inst.workers.push(w);
-      w.start();
-    }
-  }
-
-  private markStarted(c: ContainerRecord, inst: LiveInstance): void {
-    c.started = true;
-    this.save();
-    inst.workers.find((w) => w.kind === 'readiness')?.trigger();
-    this.requestSync();
-  }
-
-  private probeObserved(c: ContainerRecord, kind: ProbeKind, o: ProbeOutcome): void {
-    const Kind = kind[0].toUpperCase() + kind.slice(1);
-    if (o.result === 'Failure') this.event('Warning', 'Unhealthy', `${Kind} probe failed: ${o.output}`.trim(), c.name);
-    else if (o.result === 'Warning') this.event('Warning', 'ProbeWarning', `${Kind} probe warning: ${o.output}`.trim(), c.name);
-  }
-
-  private async probePublished(
-    c: ContainerRecord,
-    inst: LiveInstance,
-    kind: ProbeKind,
-    result: 'Success' | 'Failure',
-    _o: ProbeOutcome,
-    probe: Probe,
-  ): Promise<void> {
-    if (this.live.get(c.name) !== inst) return;
-    if (kind === 'readiness') {
-      if (c.ready !== (result === 'Success')) {
-        c.ready = result === 'Success';
-        this.save();
-      }
-      return;
-    }
-    if (kind === 'startup' && result === 'Success') {
-      this.markStarted(c, inst);
-      return;
-    }
-    if (result === 'Failure') {
-      const grace = probe.terminationGracePeriodSeconds ?? this.rec.pod.spec.terminationGracePeriodSeconds;
-      await this.stopOne(c, grace, `failed ${kind} probe, will be restarted`);
-    }
   }
 
   // ---- adoption ------------------------------------------------------------------------------
@@ -452,12 +384,12 @@ export class PodController {
     if (!spec) return;
     if (c.started === false) {
       // postStart may not have returned before the supervisor died: deliver it again (at least once).
-      void this.afterStart(c, inst, spec);
+      void afterStart(this.instanceHost, c, inst, spec);
       return;
     }
     // Started already: liveness and readiness resume (readiness starts from not ready).
     c.ready = false;
-    this.startProbes(c, inst, spec, ['liveness', 'readiness']);
+    startProbes(this.instanceHost, c, inst, spec, ['liveness', 'readiness']);
   }
 
   // ---- kill / stop / termination ---------------------------------------------------------------
