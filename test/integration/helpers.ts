@@ -1,7 +1,12 @@
 // Shared helpers of the root-only integration tests: they drive the real compiled CLI
-// (bin/podrun) against a private state root, on the real kernel.
+// (bin/podrun) against a private state root, on the real kernel, inside a network
+// namespace of the test file's own that stands in for the host (podrun makes its bridge
+// in the supervisor's namespace, and tests must never touch the machine's network).
 import { execa, type Options } from 'execa';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,6 +31,45 @@ export function newRoot(tag: string): string {
   return mkdtempSync(join(tmpdir(), `podrun-test-${tag}-`));
 }
 
+let hostNs: string | undefined;
+
+/**
+ * The name (under /run/netns) of this test file's stand-in host: a network namespace made
+ * on first use, with loopback up, and deleted after the file's tests.
+ */
+export function standInHost(): string {
+  if (!hostNs) {
+    const name = `podrun-t-${randomBytes(4).toString('hex')}`;
+    execFileSync('ip', ['netns', 'add', name]);
+    hostNs = name;
+    execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  }
+  return hostNs;
+}
+
+// Registered while the importing test file is collected, so it runs after that file's own
+// afterAll hooks (which stop the supervisors). A process still in the namespace keeps it
+// alive, unnamed, until it exits: nothing of it is on the machine's interfaces.
+afterAll(() => {
+  if (hostNs) execFileSync('ip', ['netns', 'del', hostNs]);
+  hostNs = undefined;
+});
+
+/**
+ * `file args...` run inside the stand-in host's network namespace. nsenter rather than
+ * `ip netns exec`, which also gives the command a private mount namespace: the supervisor's
+ * mounts (pins, overlays) must be the machine's, as they are outside tests. nsenter execs
+ * in place, so the PID is the command's own.
+ */
+export function inStandInHost(file: string, args: string[]): [string, string[]] {
+  return ['nsenter', [`--net=/run/netns/${standInHost()}`, '--', file, ...args]];
+}
+
+/** `ip ...` against the stand-in host (`ip -n NS ...`): its links, addresses, routes. */
+export async function hostIp(...args: string[]): Promise<string> {
+  return (await execa('ip', ['-n', standInHost(), ...args])).stdout;
+}
+
 export interface Run {
   exitCode: number;
   stdout: string;
@@ -33,7 +77,7 @@ export interface Run {
 }
 
 export async function podrun(root: string, args: string[], opts: Options = {}): Promise<Run> {
-  const r = await execa(PODRUN, ['--root', root, ...args], {
+  const r = await execa(...inStandInHost(PODRUN, ['--root', root, ...args]), {
     reject: false,
     timeout: 60_000,
     env: { PODRUN_SUPERVISOR_IDLE_MS: '3000' },
