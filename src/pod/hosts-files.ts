@@ -34,7 +34,7 @@ export const etcFilesStep: SandboxStep = {
   setUp({ paths, rec }) {
     mkdirSync(paths.etcDir, { recursive: true });
     writeFileSync(join(paths.etcDir, 'hostname'), rec.hostname + '\n');
-    writeFileSync(join(paths.etcDir, 'hosts'), hostsFile(rec.hostname, []));
+    writeFileSync(join(paths.etcDir, 'hosts'), hostsFile(rec.hostname, rec.network?.podIPs ?? []));
     writeFileSync(join(paths.etcDir, 'resolv.conf'), resolvConf());
   },
   undo({ paths }) {

@@ -46,6 +46,17 @@ export interface BackoffEntry {
 
 export type SandboxState = 'creating' | 'ready' | 'removing';
 
+/** A pod's network (src/net); absent in records of podrun before networking: no network. */
+export interface NetworkRecord {
+  driver: 'bridge' | 'host' | 'none';
+  /** IPv4 first; empty without an address of the pod's own (none). */
+  podIPs: string[];
+  /** The host's addresses on the pod network (the bridge's), IPv4 first. */
+  hostIPs: string[];
+  /** The host end of the pod's veth pair (bridge). */
+  veth?: string;
+}
+
 export interface SandboxRecord {
   state: SandboxState;
   pid?: number;
@@ -54,6 +65,7 @@ export interface SandboxRecord {
   namespaces: { net: string; ipc: string; uts: string };
   pidNamespace?: string;
   hostname: string;
+  network?: NetworkRecord;
 }
 
 export interface ConditionRecord {
