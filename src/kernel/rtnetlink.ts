@@ -1,0 +1,242 @@
+// Links, addresses and default routes through rtnetlink, in the calling thread's current
+// network namespace (callers switch with withNamespaces). Each operation opens its own
+// NETLINK_ROUTE socket (a socket stays in the namespace it was made in), sends one request
+// at a time and reads its ack before the next. A refusal is a SyscallError with the
+// request (RTM_NEWLINK...), the kernel's errno and the interface name; the expected ones
+// (a link that exists already, or does not exist) are return values.
+import { closeRouteSocket, openRouteSocket, receiveDatagram, sendRequest } from '../../native-bindings/netlink.js';
+import { errnoName, errnoNumber } from '../util/errno.js';
+import { InvalidInputError, SyscallError } from '../util/errors.js';
+import { formatIp, parseIp } from './ip-address.js';
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNSPEC,
+  attr,
+  type Attr,
+  decodeAddress,
+  decodeLink,
+  decodeMessages,
+  encodeAttrs,
+  encodeRequest,
+  IFA,
+  IFA_F_NODAD,
+  ifaddrmsg,
+  IFF_UP,
+  ifinfomsg,
+  IFLA,
+  IFLA_INFO,
+  NLM_F,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  type Message,
+  type Request,
+  RTA,
+  RTM,
+  rtmsg,
+  statusErrno,
+  VETH_INFO_PEER,
+} from './netlink-message.js';
+
+/** IFNAMSIZ is 16 with the NUL. */
+const IFNAME_MAX_BYTES = 15;
+
+/** Refuses what the kernel's dev_valid_name refuses, before any request is sent. */
+function checkIfname(name: string): void {
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes === 0 || bytes > IFNAME_MAX_BYTES) {
+    throw new InvalidInputError('ifname', `interface name "${name}" is ${bytes} bytes; Linux allows 1 to ${IFNAME_MAX_BYTES}`);
+  }
+  if (name === '.' || name === '..' || /[/:\s]/.test(name)) {
+    throw new InvalidInputError('ifname', `interface name "${name}" may not be "." or "..", nor contain "/", ":" or whitespace`);
+  }
+}
+
+const CALL_NAME: Record<number, string> = {
+  [RTM.NEWLINK]: 'RTM_NEWLINK',
+  [RTM.DELLINK]: 'RTM_DELLINK',
+  [RTM.GETLINK]: 'RTM_GETLINK',
+  [RTM.NEWADDR]: 'RTM_NEWADDR',
+  [RTM.GETADDR]: 'RTM_GETADDR',
+  [RTM.NEWROUTE]: 'RTM_NEWROUTE',
+};
+
+const NEW = NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.EXCL;
+const CHANGE = NLM_F.REQUEST | NLM_F.ACK;
+const ENODEV = errnoNumber('ENODEV') as number;
+
+let lastSeq = 0;
+
+interface Outcome {
+  /** 0, or the errno the kernel refused the request with. */
+  errno: number;
+  /** The replies before the ack (or before NLMSG_DONE, for a dump). */
+  replies: Message[];
+}
+
+/** One operation's socket. */
+class RouteSocket {
+  private readonly fd = openRouteSocket();
+
+  /**
+   * Sends `req` and reads up to its ack (or the end of its dump). An errno not named in
+   * `tolerated` (EEXIST...) is thrown, naming `ifname`.
+   */
+  ask(req: Request, ifname: string, opts: { detail?: string; tolerated?: string[] } = {}): Outcome {
+    const seq = (lastSeq = (lastSeq + 1) >>> 0);
+    sendRequest(this.fd, encodeRequest(req, seq), ifname);
+    const replies: Message[] = [];
+    for (;;) {
+      for (const msg of decodeMessages(receiveDatagram(this.fd, ifname))) {
+        if (msg.seq !== seq) continue;
+        if (msg.type !== NLMSG_ERROR && msg.type !== NLMSG_DONE) {
+          replies.push(msg);
+          continue;
+        }
+        const errno = statusErrno(msg);
+        if (errno !== 0 && !opts.tolerated?.includes(errnoName(errno))) {
+          throw new SyscallError(CALL_NAME[req.type], errno, ifname, opts.detail);
+        }
+        return { errno, replies };
+      }
+    }
+  }
+
+  /** The link's index, or undefined when there is no such link. */
+  linkIndex(ifname: string): number | undefined {
+    const out = this.ask(linkRequest(RTM.GETLINK, CHANGE, ifname), ifname, { tolerated: ['ENODEV'] });
+    return out.errno === 0 ? decodeLink(out.replies[0].payload).index : undefined;
+  }
+
+  requireLinkIndex(ifname: string): number {
+    const index = this.linkIndex(ifname);
+    if (index === undefined) throw new SyscallError('RTM_GETLINK', ENODEV, ifname);
+    return index;
+  }
+
+  close(): void {
+    closeRouteSocket(this.fd);
+  }
+}
+
+function withSocket<T>(fn: (nl: RouteSocket) => T): T {
+  const nl = new RouteSocket();
+  try {
+    return fn(nl);
+  } finally {
+    nl.close();
+  }
+}
+
+/** A link request that names its link: with index 0 the kernel looks the name up. */
+function linkRequest(type: number, flags: number, ifname: string, more: Attr[] = [], header = ifinfomsg()): Request {
+  return { type, flags, header, attrs: [attr.str(IFLA.IFNAME, ifname), ...more] };
+}
+
+/** Creates a bridge; false if a link of that name exists already. */
+export function linkAddBridge(name: string): boolean {
+  checkIfname(name);
+  const linkinfo = attr.nest(IFLA.LINKINFO, [attr.str(IFLA_INFO.KIND, 'bridge')]);
+  return withSocket((nl) => nl.ask(linkRequest(RTM.NEWLINK, NEW, name, [linkinfo]), name, { tolerated: ['EEXIST'] }).errno === 0);
+}
+
+/** Creates a veth pair whose peer is made directly inside the network namespace behind `peerNetnsFd`. */
+export function linkAddVethPair(hostIf: string, peerIf: string, peerNetnsFd: number): void {
+  checkIfname(hostIf);
+  checkIfname(peerIf);
+  // VETH_INFO_PEER is an ifinfomsg of the peer's own, followed by the peer's attributes.
+  const peer = Buffer.concat([ifinfomsg(), encodeAttrs([attr.u32(IFLA.NET_NS_FD, peerNetnsFd), attr.str(IFLA.IFNAME, peerIf)])]);
+  const linkinfo = attr.nest(IFLA.LINKINFO, [
+    attr.str(IFLA_INFO.KIND, 'veth'),
+    attr.nest(IFLA_INFO.DATA, [attr.bytes(VETH_INFO_PEER, peer)]),
+  ]);
+  withSocket((nl) => nl.ask(linkRequest(RTM.NEWLINK, NEW, hostIf, [linkinfo]), hostIf, { detail: `veth peer ${peerIf}` }));
+}
+
+/** Enslaves `ifname` to the bridge `master`. */
+export function linkSetMaster(ifname: string, master: string): void {
+  checkIfname(ifname);
+  checkIfname(master);
+  withSocket((nl) => {
+    const masterIndex = nl.requireLinkIndex(master);
+    nl.ask(linkRequest(RTM.NEWLINK, CHANGE, ifname, [attr.u32(IFLA.MASTER, masterIndex)]), ifname, { detail: `master ${master}` });
+  });
+}
+
+export function linkSetUp(ifname: string): void {
+  checkIfname(ifname);
+  withSocket((nl) => nl.ask(linkRequest(RTM.NEWLINK, CHANGE, ifname, [], ifinfomsg(0, IFF_UP, IFF_UP)), ifname));
+}
+
+/** Deletes a link (a veth takes its peer along); false if there is no such link. */
+export function linkDelete(ifname: string): boolean {
+  checkIfname(ifname);
+  return withSocket((nl) => nl.ask(linkRequest(RTM.DELLINK, CHANGE, ifname), ifname, { tolerated: ['ENODEV'] }).errno === 0);
+}
+
+export function linkExists(ifname: string): boolean {
+  checkIfname(ifname);
+  return withSocket((nl) => nl.linkIndex(ifname) !== undefined);
+}
+
+const AF_OF = { 4: AF_INET, 6: AF_INET6 } as const;
+
+/**
+ * Adds an address (the family from its text) to a link; `noDad` makes an IPv6 address
+ * usable at once instead of tentative. The same address with the same prefix already
+ * there is fine; the kernel's EEXIST for another prefix is not.
+ */
+export function addrAdd(ifname: string, address: string, prefixLen: number, opts: { noDad?: boolean } = {}): void {
+  checkIfname(ifname);
+  const ip = parseIp(address);
+  const maxPrefix = ip.family === 4 ? 32 : 128;
+  if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > maxPrefix) {
+    throw new InvalidInputError('prefixLen', `${prefixLen} is not a prefix length of an IPv${ip.family} address (0 to ${maxPrefix})`);
+  }
+  const text = `${formatIp(ip.bytes)}/${prefixLen}`;
+  withSocket((nl) => {
+    const index = nl.requireLinkIndex(ifname);
+    const req: Request = {
+      type: RTM.NEWADDR,
+      flags: NEW,
+      header: ifaddrmsg(AF_OF[ip.family], prefixLen, opts.noDad ? IFA_F_NODAD : 0, index),
+      attrs: [attr.bytes(IFA.LOCAL, ip.bytes), attr.bytes(IFA.ADDRESS, ip.bytes)],
+    };
+    const out = nl.ask(req, ifname, { detail: text, tolerated: ['EEXIST'] });
+    if (out.errno !== 0 && !addressesOf(nl, index, ifname).some((a) => `${a.address}/${a.prefixLen}` === text)) {
+      throw new SyscallError('RTM_NEWADDR', out.errno, ifname, text);
+    }
+  });
+}
+
+/** Adds the default route of the gateway's family through `ifname`; an existing one is fine. */
+export function routeAddDefault(gateway: string, ifname: string): void {
+  checkIfname(ifname);
+  const ip = parseIp(gateway, 'gateway');
+  withSocket((nl) => {
+    const req: Request = {
+      type: RTM.NEWROUTE,
+      flags: NEW,
+      header: rtmsg(AF_OF[ip.family], 0),
+      attrs: [attr.bytes(RTA.GATEWAY, ip.bytes), attr.u32(RTA.OIF, nl.requireLinkIndex(ifname))],
+    };
+    nl.ask(req, ifname, { detail: `default via ${gateway}`, tolerated: ['EEXIST'] });
+  });
+}
+
+/** Every address of the link, IPv4 first (the kernel's order), link-local ones included. */
+export function linkAddresses(ifname: string): { address: string; prefixLen: number }[] {
+  checkIfname(ifname);
+  return withSocket((nl) => addressesOf(nl, nl.requireLinkIndex(ifname), ifname));
+}
+
+function addressesOf(nl: RouteSocket, index: number, ifname: string): { address: string; prefixLen: number }[] {
+  // Without strict checking the kernel dumps every link's addresses: keep this link's.
+  const dump: Request = { type: RTM.GETADDR, flags: NLM_F.REQUEST | NLM_F.DUMP, header: ifaddrmsg(AF_UNSPEC, 0, 0, 0) };
+  return nl
+    .ask(dump, ifname)
+    .replies.filter((m) => m.type === RTM.NEWADDR)
+    .map((m) => decodeAddress(m.payload))
+    .filter((a) => a.index === index)
+    .map((a) => ({ address: formatIp((a.attrs.get(IFA.LOCAL) ?? a.attrs.get(IFA.ADDRESS)) as Buffer), prefixLen: a.prefixLen }));
+}
