@@ -2,8 +2,8 @@
 // pod, with the gateway addresses, forwarding on and the masquerade table; removed with the
 // last), and per pod a veth pair whose `eth0` end is in the pod's namespace, with the pod's
 // leased addresses and default routes through the bridge, both families.
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { withNamespaces } from '../kernel/namespaces.js';
 import {
   addrAdd,
@@ -33,10 +33,7 @@ function isLive(config: NetConfig, uid: string, pod: string): boolean {
   return readJson<NetworkPlan>(new PodPaths(join(config.podsDir, pod)).network)?.uid === uid;
 }
 
-function addressBook(config: NetConfig): AddressBook {
-  mkdirSync(dirname(config.leases), { recursive: true });
-  return new AddressBook(config.leases, config.ranges);
-}
+const addressBook = (config: NetConfig) => new AddressBook(config.leases, config.ranges);
 
 /**
  * Makes the bridge unless it exists. Only the pod that made it sets it up: a crash before

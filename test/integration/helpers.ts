@@ -158,6 +158,22 @@ export function leftovers(root: string): { mounts: string[]; cgroups: string[]; 
   return { mounts, cgroups, pods };
 }
 
+/**
+ * What pod networking may leave in the stand-in host and the root: links other than
+ * loopback (veths, the bridge), leases, nftables tables. All empty once no pod is left.
+ */
+export async function networkLeftovers(root: string): Promise<{ links: string[]; leases: unknown[]; nftTables: string[] }> {
+  const links = (await hostIp('-o', 'link', 'show'))
+    .split('\n')
+    .map((l) => l.split(': ')[1]?.split('@')[0])
+    .filter((n) => n && n !== 'lo');
+  const file = join(root, 'network', 'leases.json');
+  const leases = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).leases as unknown[]) : [];
+  const nft = await execa('nsenter', [`--net=/run/netns/${standInHost()}`, '--', 'nft', 'list', 'tables'], { reject: false });
+  if (nft.exitCode !== 0) throw new Error(`nft list tables: ${nft.stderr}`);
+  return { links, leases, nftTables: nft.stdout.split('\n').filter(Boolean) };
+}
+
 /** Pids of live processes whose cgroup is under `cgroupPath` (a pod's). */
 export function processesIn(cgroupPath: string): number[] {
   const out: number[] = [];
@@ -171,6 +187,25 @@ export function processesIn(cgroupPath: string): number[] {
     }
   }
   return out;
+}
+
+/** kill -9 of the root's supervisor; resolves once it is gone (the next command starts another). */
+export async function killSupervisor(root: string): Promise<void> {
+  const pid = Number(readFileSync(join(root, 'supervisor.pid'), 'utf8'));
+  process.kill(pid, 'SIGKILL');
+  await until('the supervisor to be gone', () => {
+    try {
+      return /^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return true;
+    }
+  });
+}
+
+/** `file args...` run in the stand-in host's namespace, as a host process talking to pods. */
+export async function onStandInHost(file: string, args: string[]): Promise<Run> {
+  const r = await execa(...inStandInHost(file, args), { reject: false, timeout: 30_000 });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 
 /** Asks the root's supervisor to exit (only succeeds when it has no pods). */

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO, canRun, inStandInHost, newRoot, removeRoot } from './helpers.js';
+import { REPO, canRun, inStandInHost, networkLeftovers, newRoot, removeRoot } from './helpers.js';
 
 const DRIVER = join(import.meta.dirname, 'sandbox-crash.mjs');
 
@@ -21,6 +21,7 @@ const mountsUnder = (path: string) =>
 const STEP_MARKS: [string, (dir: string, cgroup: string) => string][] = [
   ['pin-dir', (dir) => join(dir, 'ns')],
   ['namespaces', (dir) => join(dir, 'ns', 'net')],
+  ['network', (dir) => join(dir, 'network.json')],
   ['shm', (dir) => join(dir, 'shm')],
   ['volumes', (dir) => join(dir, 'volumes')],
   ['etc-files', (dir) => join(dir, 'etc')],
@@ -79,6 +80,8 @@ describe.skipIf(!canRun)('sandbox steps after a crash', () => {
       expect(existsSync(cgroup), `cgroup after ${mode} ${n}`).toBe(false);
       if (holder) expect(startTime(holder), 'the pause holder is gone').not.toBe(rec.pidStart);
     }
+    // The network's undo took the veth, the bridge (its last pod) and the lease along.
+    expect(await networkLeftovers(root), `network after ${mode} ${n}`).toEqual({ links: [], leases: [], nftTables: [] });
   }
 
   it('knows every step of SANDBOX_STEPS, in order', async () => {

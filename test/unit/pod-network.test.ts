@@ -1,0 +1,76 @@
+// The pod network's pure parts: the status fields from the record (old records without a
+// network included), the probes' target, the driver choice, the veth name and the settings.
+import { describe, expect, it } from 'vitest';
+import { podAddress } from '../../src/pod/handlers.js';
+import { networkKind } from '../../src/pod/sandbox-network.js';
+import { podView } from '../../src/pod/status.js';
+import { vethName } from '../../src/net/driver.js';
+import { netConfigFromEnv } from '../../src/net/net-config.js';
+import type { Pod } from '../../src/model/pod.js';
+import type { NetworkRecord, PodRecord } from '../../src/state/records.js';
+import { InvalidInputError } from '../../src/util/errors.js';
+
+function record(network?: NetworkRecord, spec: Partial<Pod['spec']> = {}, annotations: Record<string, string> = {}): PodRecord {
+  return {
+    pod: {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'p', namespace: 'default', labels: {}, annotations },
+      spec: { containers: [], initContainers: [], volumes: [], restartPolicy: 'Always', terminationGracePeriodSeconds: 30, shareProcessNamespace: false, ...spec },
+    },
+    createdAt: '',
+    sandbox: { state: 'ready', cgroup: '/x', hostname: 'p', namespaces: { net: '', ipc: '', uts: '' }, ...(network ? { network } : {}) },
+    containers: [],
+  };
+}
+
+const bridged: NetworkRecord = { driver: 'bridge', podIPs: ['10.89.0.7', 'fd89::7'], hostIPs: ['10.89.0.1', 'fd89::1'], veth: 'pr12345678' };
+
+describe('pod network status', () => {
+  it('reports a bridged pod addresses, IPv4 first, and the bridge as the host', () => {
+    const s = podView(record(bridged)).status;
+    expect(s.podIP).toBe('10.89.0.7');
+    expect(s.podIPs).toEqual([{ ip: '10.89.0.7' }, { ip: 'fd89::7' }]);
+    expect(s.hostIP).toBe('10.89.0.1');
+    expect(s.hostIPs).toEqual([{ ip: '10.89.0.1' }, { ip: 'fd89::1' }]);
+  });
+
+  it('reports no podIP for the none network, and loopback only for a record from before networking', () => {
+    const none = podView(record({ driver: 'none', podIPs: [], hostIPs: ['10.89.0.1', 'fd89::1'] })).status;
+    expect(none).not.toHaveProperty('podIP');
+    expect(none.podIPs).toEqual([]);
+    const old = podView(record()).status;
+    expect(old).not.toHaveProperty('podIP');
+    expect(old.podIPs).toEqual([]);
+    expect(old.hostIP).toBe('127.0.0.1');
+    expect(old.hostIPs).toEqual([{ ip: '127.0.0.1' }]);
+  });
+
+  it('aims probes at the pod IP when the pod has one of its own, else at loopback', () => {
+    expect(podAddress(record(bridged))).toBe('10.89.0.7');
+    expect(podAddress(record({ driver: 'host', podIPs: ['10.89.0.1', 'fd89::1'], hostIPs: ['10.89.0.1', 'fd89::1'] }))).toBe('127.0.0.1');
+    expect(podAddress(record({ driver: 'none', podIPs: [], hostIPs: [] }))).toBe('127.0.0.1');
+    expect(podAddress(record())).toBe('127.0.0.1');
+  });
+});
+
+describe('network driver choice and settings', () => {
+  it('picks host for hostNetwork, none for the annotation, the bridge otherwise', () => {
+    expect(networkKind(record(undefined, { hostNetwork: true }).pod)).toBe('host');
+    expect(networkKind(record(undefined, {}, { 'podrun.io/network': 'none' }).pod)).toBe('none');
+    expect(networkKind(record().pod)).toBe('bridge');
+  });
+
+  it('names the veth pr + 8 hex digits of the uid (within the 15-byte limit)', () => {
+    expect(vethName('0b5e6f1c-93aa-4d2e-8f00-000000000000')).toBe('pr0b5e6f1c');
+  });
+
+  it('defaults the bridge to podrun0 and refuses a bad PODRUN_BRIDGE, naming it', () => {
+    const c = netConfigFromEnv({}, '/run/podrun');
+    expect(c).toMatchObject({ bridge: 'podrun0', leases: '/run/podrun/network/leases.json', podsDir: '/run/podrun/pods' });
+    expect(netConfigFromEnv({ PODRUN_BRIDGE: 'pr_test1' }, '/r').bridge).toBe('pr_test1');
+    for (const bad of ['0abc', 'a-b', 'averyveryverylongname', 'a b']) {
+      expect(() => netConfigFromEnv({ PODRUN_BRIDGE: bad }, '/r')).toThrow(InvalidInputError);
+      expect(() => netConfigFromEnv({ PODRUN_BRIDGE: bad }, '/r')).toThrow(/PODRUN_BRIDGE/);
+    }
+  });
+});
