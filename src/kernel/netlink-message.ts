@@ -43,8 +43,10 @@ export interface Attr {
 }
 
 export const attr = {
-  /** A NUL-terminated string (interface names, link kinds). */
+  /** A NUL-terminated string (interface names). */
   str: (type: number, s: string): Attr => ({ type, value: Buffer.from(`${s}\0`, 'utf8') }),
+  /** A string without the NUL, as ip sends a link kind (the kernel takes either). */
+  chars: (type: number, s: string): Attr => ({ type, value: Buffer.from(s, 'utf8') }),
   u32: (type: number, n: number): Attr => {
     const b = Buffer.alloc(4);
     b.writeUInt32LE(n >>> 0);
@@ -164,7 +166,7 @@ export function decodeAttrs(buf: Buffer): Map<number, Buffer> {
  * failed part-way): the kernel sends it negated as the first int of the payload.
  */
 export function statusErrno(msg: Message): number {
-  return msg.payload.length >= 4 ? -msg.payload.readInt32LE(0) : 0;
+  return msg.payload.length >= 4 ? 0 - msg.payload.readInt32LE(0) : 0;
 }
 
 /** A link reply (RTM_NEWLINK): its index and attributes. */
@@ -172,10 +174,9 @@ export function decodeLink(payload: Buffer): { index: number; attrs: Map<number,
   return { index: payload.readInt32LE(4), attrs: decodeAttrs(payload.subarray(16)) };
 }
 
-/** An address reply (RTM_NEWADDR): family, prefix length, link index and attributes. */
-export function decodeAddress(payload: Buffer): { family: number; prefixLen: number; index: number; attrs: Map<number, Buffer> } {
+/** An address reply (RTM_NEWADDR): prefix length, link index and attributes. */
+export function decodeAddress(payload: Buffer): { prefixLen: number; index: number; attrs: Map<number, Buffer> } {
   return {
-    family: payload.readUInt8(0),
     prefixLen: payload.readUInt8(1),
     index: payload.readUInt32LE(4),
     attrs: decodeAttrs(payload.subarray(8)),

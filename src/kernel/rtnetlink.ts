@@ -9,34 +9,19 @@ import { errnoName, errnoNumber } from '../util/errno.js';
 import { InvalidInputError, SyscallError } from '../util/errors.js';
 import { formatIp, parseIp } from './ip-address.js';
 import {
-  AF_INET,
-  AF_INET6,
-  AF_UNSPEC,
-  attr,
-  type Attr,
   decodeAddress,
   decodeLink,
   decodeMessages,
-  encodeAttrs,
   encodeRequest,
   IFA,
-  IFA_F_NODAD,
-  ifaddrmsg,
-  IFF_UP,
-  ifinfomsg,
-  IFLA,
-  IFLA_INFO,
-  NLM_F,
+  type Message,
   NLMSG_DONE,
   NLMSG_ERROR,
-  type Message,
   type Request,
-  RTA,
   RTM,
-  rtmsg,
   statusErrno,
-  VETH_INFO_PEER,
 } from './netlink-message.js';
+import { requests } from './rtnetlink-requests.js';
 
 /** IFNAMSIZ is 16 with the NUL. */
 const IFNAME_MAX_BYTES = 15;
@@ -61,8 +46,6 @@ const CALL_NAME: Record<number, string> = {
   [RTM.NEWROUTE]: 'RTM_NEWROUTE',
 };
 
-const NEW = NLM_F.REQUEST | NLM_F.ACK | NLM_F.CREATE | NLM_F.EXCL;
-const CHANGE = NLM_F.REQUEST | NLM_F.ACK;
 const ENODEV = errnoNumber('ENODEV') as number;
 
 let lastSeq = 0;
@@ -104,7 +87,7 @@ class RouteSocket {
 
   /** The link's index, or undefined when there is no such link. */
   linkIndex(ifname: string): number | undefined {
-    const out = this.ask(linkRequest(RTM.GETLINK, CHANGE, ifname), ifname, { tolerated: ['ENODEV'] });
+    const out = this.ask(requests.getLink(ifname), ifname, { tolerated: ['ENODEV'] });
     return out.errno === 0 ? decodeLink(out.replies[0].payload).index : undefined;
   }
 
@@ -128,58 +111,41 @@ function withSocket<T>(fn: (nl: RouteSocket) => T): T {
   }
 }
 
-/** A link request that names its link: with index 0 the kernel looks the name up. */
-function linkRequest(type: number, flags: number, ifname: string, more: Attr[] = [], header = ifinfomsg()): Request {
-  return { type, flags, header, attrs: [attr.str(IFLA.IFNAME, ifname), ...more] };
-}
-
 /** Creates a bridge; false if a link of that name exists already. */
 export function linkAddBridge(name: string): boolean {
   checkIfname(name);
-  const linkinfo = attr.nest(IFLA.LINKINFO, [attr.str(IFLA_INFO.KIND, 'bridge')]);
-  return withSocket((nl) => nl.ask(linkRequest(RTM.NEWLINK, NEW, name, [linkinfo]), name, { tolerated: ['EEXIST'] }).errno === 0);
+  return withSocket((nl) => nl.ask(requests.addBridge(name), name, { tolerated: ['EEXIST'] }).errno === 0);
 }
 
 /** Creates a veth pair whose peer is made directly inside the network namespace behind `peerNetnsFd`. */
 export function linkAddVethPair(hostIf: string, peerIf: string, peerNetnsFd: number): void {
   checkIfname(hostIf);
   checkIfname(peerIf);
-  // VETH_INFO_PEER is an ifinfomsg of the peer's own, followed by the peer's attributes.
-  const peer = Buffer.concat([ifinfomsg(), encodeAttrs([attr.u32(IFLA.NET_NS_FD, peerNetnsFd), attr.str(IFLA.IFNAME, peerIf)])]);
-  const linkinfo = attr.nest(IFLA.LINKINFO, [
-    attr.str(IFLA_INFO.KIND, 'veth'),
-    attr.nest(IFLA_INFO.DATA, [attr.bytes(VETH_INFO_PEER, peer)]),
-  ]);
-  withSocket((nl) => nl.ask(linkRequest(RTM.NEWLINK, NEW, hostIf, [linkinfo]), hostIf, { detail: `veth peer ${peerIf}` }));
+  withSocket((nl) => nl.ask(requests.addVethPair(hostIf, peerIf, peerNetnsFd), hostIf, { detail: `veth peer ${peerIf}` }));
 }
 
 /** Enslaves `ifname` to the bridge `master`. */
 export function linkSetMaster(ifname: string, master: string): void {
   checkIfname(ifname);
   checkIfname(master);
-  withSocket((nl) => {
-    const masterIndex = nl.requireLinkIndex(master);
-    nl.ask(linkRequest(RTM.NEWLINK, CHANGE, ifname, [attr.u32(IFLA.MASTER, masterIndex)]), ifname, { detail: `master ${master}` });
-  });
+  withSocket((nl) => nl.ask(requests.setMaster(ifname, nl.requireLinkIndex(master)), ifname, { detail: `master ${master}` }));
 }
 
 export function linkSetUp(ifname: string): void {
   checkIfname(ifname);
-  withSocket((nl) => nl.ask(linkRequest(RTM.NEWLINK, CHANGE, ifname, [], ifinfomsg(0, IFF_UP, IFF_UP)), ifname));
+  withSocket((nl) => nl.ask(requests.setUp(ifname), ifname));
 }
 
 /** Deletes a link (a veth takes its peer along); false if there is no such link. */
 export function linkDelete(ifname: string): boolean {
   checkIfname(ifname);
-  return withSocket((nl) => nl.ask(linkRequest(RTM.DELLINK, CHANGE, ifname), ifname, { tolerated: ['ENODEV'] }).errno === 0);
+  return withSocket((nl) => nl.ask(requests.deleteLink(ifname), ifname, { tolerated: ['ENODEV'] }).errno === 0);
 }
 
 export function linkExists(ifname: string): boolean {
   checkIfname(ifname);
   return withSocket((nl) => nl.linkIndex(ifname) !== undefined);
 }
-
-const AF_OF = { 4: AF_INET, 6: AF_INET6 } as const;
 
 /**
  * Adds an address (the family from its text) to a link; `noDad` makes an IPv6 address
@@ -196,13 +162,7 @@ export function addrAdd(ifname: string, address: string, prefixLen: number, opts
   const text = `${formatIp(ip.bytes)}/${prefixLen}`;
   withSocket((nl) => {
     const index = nl.requireLinkIndex(ifname);
-    const req: Request = {
-      type: RTM.NEWADDR,
-      flags: NEW,
-      header: ifaddrmsg(AF_OF[ip.family], prefixLen, opts.noDad ? IFA_F_NODAD : 0, index),
-      attrs: [attr.bytes(IFA.LOCAL, ip.bytes), attr.bytes(IFA.ADDRESS, ip.bytes)],
-    };
-    const out = nl.ask(req, ifname, { detail: text, tolerated: ['EEXIST'] });
+    const out = nl.ask(requests.addAddress(index, ip, prefixLen, opts.noDad ?? false), ifname, { detail: text, tolerated: ['EEXIST'] });
     if (out.errno !== 0 && !addressesOf(nl, index, ifname).some((a) => `${a.address}/${a.prefixLen}` === text)) {
       throw new SyscallError('RTM_NEWADDR', out.errno, ifname, text);
     }
@@ -214,12 +174,7 @@ export function routeAddDefault(gateway: string, ifname: string): void {
   checkIfname(ifname);
   const ip = parseIp(gateway, 'gateway');
   withSocket((nl) => {
-    const req: Request = {
-      type: RTM.NEWROUTE,
-      flags: NEW,
-      header: rtmsg(AF_OF[ip.family], 0),
-      attrs: [attr.bytes(RTA.GATEWAY, ip.bytes), attr.u32(RTA.OIF, nl.requireLinkIndex(ifname))],
-    };
+    const req = requests.addDefaultRoute(ip, nl.requireLinkIndex(ifname));
     nl.ask(req, ifname, { detail: `default via ${gateway}`, tolerated: ['EEXIST'] });
   });
 }
@@ -231,10 +186,9 @@ export function linkAddresses(ifname: string): { address: string; prefixLen: num
 }
 
 function addressesOf(nl: RouteSocket, index: number, ifname: string): { address: string; prefixLen: number }[] {
-  // Without strict checking the kernel dumps every link's addresses: keep this link's.
-  const dump: Request = { type: RTM.GETADDR, flags: NLM_F.REQUEST | NLM_F.DUMP, header: ifaddrmsg(AF_UNSPEC, 0, 0, 0) };
+  // The dump has every link's addresses; IPv4 ones carry IFA_LOCAL, IPv6 ones only IFA_ADDRESS.
   return nl
-    .ask(dump, ifname)
+    .ask(requests.dumpAddresses(), ifname)
     .replies.filter((m) => m.type === RTM.NEWADDR)
     .map((m) => decodeAddress(m.payload))
     .filter((a) => a.index === index)

@@ -2,25 +2,17 @@
 // `host-ports` after it. Each writes its plan into the pod directory before acting, so
 // that its undo, from that file alone, works after a crash at any point.
 import { rmSync } from 'node:fs';
-import type { Pod } from '../model/pod.js';
-import { DRIVERS, planNetwork, type NetworkKind, type NetworkPlan } from '../net/driver.js';
+import { podNetworkMode } from '../model/pod-network.js';
+import { DRIVERS, planNetwork, type NetworkPlan } from '../net/driver.js';
 import { netConfigFromEnv } from '../net/net-config.js';
 import { readJson, writeJsonAtomic } from '../state/atomic.js';
 import type { SandboxStep } from './sandbox-step.js';
-
-/** The annotation that asks for no network (loopback only). */
-export const NETWORK_ANNOTATION = 'podrun.io/network';
-
-export function networkKind(pod: Pod): NetworkKind {
-  if (pod.spec.hostNetwork) return 'host';
-  return pod.metadata.annotations[NETWORK_ANNOTATION] === 'none' ? 'none' : 'bridge';
-}
 
 export const networkStep: SandboxStep = {
   name: 'network',
   setUp({ pod, paths, rec }) {
     const config = netConfigFromEnv(process.env, paths.stateDir);
-    const plan = planNetwork(networkKind(pod), pod.metadata.uid!, pod.metadata.name, config);
+    const plan = planNetwork(podNetworkMode(pod), pod.metadata.uid!, pod.metadata.name, config);
     writeJsonAtomic(paths.network, plan);
     rec.network = DRIVERS[plan.driver].setUp(plan, paths.ns('net'));
   },

@@ -13,7 +13,7 @@ import type { PodPaths } from '../state/paths.js';
 import type { SandboxRecord } from '../state/records.js';
 import { PodrunError } from '../util/errors.js';
 import { setUpAll, undoAll } from '../util/steps.js';
-import { etcFilesStep } from './hosts-files.js';
+import { etcFilesStep } from './sandbox-etc-files.js';
 import { pauseHolderStep } from './pause-holder.js';
 import { podCgroupPath, podCgroupStep } from './pod-cgroup.js';
 import { namespacesStep, pinDirStep } from './sandbox-namespaces.js';

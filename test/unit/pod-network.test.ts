@@ -1,21 +1,19 @@
 // The pod network's pure parts: the status fields from the record (old records without a
-// network included), the probes' target, the driver choice, the veth name and the settings.
+// network included), the probes' target, the veth name and the settings.
 import { describe, expect, it } from 'vitest';
 import { podAddress } from '../../src/pod/handlers.js';
-import { networkKind } from '../../src/pod/sandbox-network.js';
 import { podView } from '../../src/pod/status.js';
 import { vethName } from '../../src/net/driver.js';
 import { netConfigFromEnv } from '../../src/net/net-config.js';
-import type { Pod } from '../../src/model/pod.js';
 import type { NetworkRecord, PodRecord } from '../../src/state/records.js';
 import { InvalidInputError } from '../../src/util/errors.js';
 
-function record(network?: NetworkRecord, spec: Partial<Pod['spec']> = {}, annotations: Record<string, string> = {}): PodRecord {
+function record(network?: NetworkRecord): PodRecord {
   return {
     pod: {
       apiVersion: 'v1', kind: 'Pod',
-      metadata: { name: 'p', namespace: 'default', labels: {}, annotations },
-      spec: { containers: [], initContainers: [], volumes: [], restartPolicy: 'Always', terminationGracePeriodSeconds: 30, shareProcessNamespace: false, ...spec },
+      metadata: { name: 'p', namespace: 'default', labels: {}, annotations: {} },
+      spec: { containers: [], initContainers: [], volumes: [], restartPolicy: 'Always', terminationGracePeriodSeconds: 30, shareProcessNamespace: false },
     },
     createdAt: '',
     sandbox: { state: 'ready', cgroup: '/x', hostname: 'p', namespaces: { net: '', ipc: '', uts: '' }, ...(network ? { network } : {}) },
@@ -53,13 +51,7 @@ describe('pod network status', () => {
   });
 });
 
-describe('network driver choice and settings', () => {
-  it('picks host for hostNetwork, none for the annotation, the bridge otherwise', () => {
-    expect(networkKind(record(undefined, { hostNetwork: true }).pod)).toBe('host');
-    expect(networkKind(record(undefined, {}, { 'podrun.io/network': 'none' }).pod)).toBe('none');
-    expect(networkKind(record().pod)).toBe('bridge');
-  });
-
+describe('network settings', () => {
   it('names the veth pr + 8 hex digits of the uid (within the 15-byte limit)', () => {
     expect(vethName('0b5e6f1c-93aa-4d2e-8f00-000000000000')).toBe('pr0b5e6f1c');
   });
