@@ -11,7 +11,7 @@
 // with its peer created in the pod netns as eth0, master, host end up, lo and eth0 up, an
 // IPv4 and an IPv6 address (nodad), two default routes. The ways are interleaved.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -38,7 +38,9 @@ const sh = (cmd, args) => {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
 };
-// Only this mount namespace sees the tmpfs, and the netns pins made on it.
+// Only this mount namespace sees the tmpfs, and the netns pins made on it (the directory
+// itself is the machine's, where `ip netns` keeps it).
+mkdirSync('/run/netns', { recursive: true });
 sh('mount', ['-t', 'tmpfs', 'podrun-bench-netns', '/run/netns']);
 
 const BRIDGE = 'benchbr0';
