@@ -164,7 +164,10 @@ export function addrAdd(ifname: string, address: string, prefixLen: number, opts
   });
 }
 
-/** Adds the default route of the gateway's family through `ifname`; an existing one is fine. */
+/**
+ * Adds the default route of the gateway's family through `ifname` (main table). One there
+ * already (the kernel's EEXIST) is left as it is.
+ */
 export function routeAddDefault(gateway: string, ifname: string): void {
   checkIfname(ifname);
   const ip = parseIp(gateway, 'gateway');
