@@ -5,7 +5,7 @@
 // request (RTM_NEWLINK...), the kernel's errno and the interface name; the expected ones
 // (a link that exists already, or does not exist) are return values.
 import { closeRouteSocket, openRouteSocket, receiveDatagram, sendRequest } from '../../native-bindings/netlink.js';
-import { errnoName, errnoNumber } from '../util/errno.js';
+import { errnoName } from '../util/errno.js';
 import { InvalidInputError, SyscallError } from '../util/errors.js';
 import { formatIp, parseIp } from './ip-address.js';
 import {
@@ -46,8 +46,6 @@ const CALL_NAME: Record<number, string> = {
   [RTM.NEWROUTE]: 'RTM_NEWROUTE',
 };
 
-const ENODEV = errnoNumber('ENODEV') as number;
-
 let lastSeq = 0;
 
 interface Outcome {
@@ -85,16 +83,13 @@ class RouteSocket {
     }
   }
 
-  /** The link's index, or undefined when there is no such link. */
-  linkIndex(ifname: string): number | undefined {
-    const out = this.ask(requests.getLink(ifname), ifname, { tolerated: ['ENODEV'] });
-    return out.errno === 0 ? decodeLink(out.replies[0].payload).index : undefined;
+  /** The link's index; no such link is RTM_GETLINK's ENODEV. */
+  linkIndex(ifname: string): number {
+    return decodeLink(this.ask(requests.getLink(ifname), ifname).replies[0].payload).index;
   }
 
-  requireLinkIndex(ifname: string): number {
-    const index = this.linkIndex(ifname);
-    if (index === undefined) throw new SyscallError('RTM_GETLINK', ENODEV, ifname);
-    return index;
+  linkExists(ifname: string): boolean {
+    return this.ask(requests.getLink(ifname), ifname, { tolerated: ['ENODEV'] }).errno === 0;
   }
 
   close(): void {
@@ -128,7 +123,7 @@ export function linkAddVethPair(hostIf: string, peerIf: string, peerNetnsFd: num
 export function linkSetMaster(ifname: string, master: string): void {
   checkIfname(ifname);
   checkIfname(master);
-  withSocket((nl) => nl.ask(requests.setMaster(ifname, nl.requireLinkIndex(master)), ifname, { detail: `master ${master}` }));
+  withSocket((nl) => nl.ask(requests.setMaster(ifname, nl.linkIndex(master)), ifname, { detail: `master ${master}` }));
 }
 
 export function linkSetUp(ifname: string): void {
@@ -144,7 +139,7 @@ export function linkDelete(ifname: string): boolean {
 
 export function linkExists(ifname: string): boolean {
   checkIfname(ifname);
-  return withSocket((nl) => nl.linkIndex(ifname) !== undefined);
+  return withSocket((nl) => nl.linkExists(ifname));
 }
 
 /**
@@ -161,7 +156,7 @@ export function addrAdd(ifname: string, address: string, prefixLen: number, opts
   }
   const text = `${formatIp(ip.bytes)}/${prefixLen}`;
   withSocket((nl) => {
-    const index = nl.requireLinkIndex(ifname);
+    const index = nl.linkIndex(ifname);
     const out = nl.ask(requests.addAddress(index, ip, prefixLen, opts.noDad ?? false), ifname, { detail: text, tolerated: ['EEXIST'] });
     if (out.errno !== 0 && !addressesOf(nl, index, ifname).some((a) => `${a.address}/${a.prefixLen}` === text)) {
       throw new SyscallError('RTM_NEWADDR', out.errno, ifname, text);
@@ -169,12 +164,15 @@ export function addrAdd(ifname: string, address: string, prefixLen: number, opts
   });
 }
 
-/** Adds the default route of the gateway's family through `ifname`; an existing one is fine. */
+/**
+ * Adds the default route of the gateway's family through `ifname` (main table). One there
+ * already (the kernel's EEXIST) is left as it is.
+ */
 export function routeAddDefault(gateway: string, ifname: string): void {
   checkIfname(ifname);
   const ip = parseIp(gateway, 'gateway');
   withSocket((nl) => {
-    const req = requests.addDefaultRoute(ip, nl.requireLinkIndex(ifname));
+    const req = requests.addDefaultRoute(ip, nl.linkIndex(ifname));
     nl.ask(req, ifname, { detail: `default via ${gateway}`, tolerated: ['EEXIST'] });
   });
 }
@@ -182,7 +180,7 @@ export function routeAddDefault(gateway: string, ifname: string): void {
 /** Every address of the link, IPv4 first (the kernel's order), link-local ones included. */
 export function linkAddresses(ifname: string): { address: string; prefixLen: number }[] {
   checkIfname(ifname);
-  return withSocket((nl) => addressesOf(nl, nl.requireLinkIndex(ifname), ifname));
+  return withSocket((nl) => addressesOf(nl, nl.linkIndex(ifname), ifname));
 }
 
 function addressesOf(nl: RouteSocket, index: number, ifname: string): { address: string; prefixLen: number }[] {

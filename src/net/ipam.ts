@@ -25,7 +25,9 @@ export class AddressBook {
   /**
    * The uid's addresses: its lease if it has one, or else the lowest free pair, after the
    * leases of pods that are not live (isLive false) are reclaimed. Exhaustion is a
-   * PodrunError naming the range and its variable, and writes nothing.
+   * PodrunError naming the range and its variable, and writes nothing. isLive must hold
+   * for a pod from before its allocate until its release (its state directory exists
+   * first), or another pod's allocate reclaims the lease of a pod still being created.
    */
   allocate(uid: string, pod: string, isLive: (uid: string, pod: string) => boolean): PodAddresses {
     return this.locked((table) => {

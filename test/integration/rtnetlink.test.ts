@@ -29,7 +29,7 @@ const POD = `podrun-nl-pod-${process.pid}`;
 const inHost = <T>(fn: () => T): T => withNamespaces({ enter: { net: `/run/netns/${HOST}` } }, fn);
 const inPod = <T>(fn: () => T): T => withNamespaces({ enter: { net: `/run/netns/${POD}` } }, fn);
 const busybox = join(BUSYBOX, 'bin/busybox');
-const sh = (ns: string, ...args: string[]) => execa('ip', ['netns', 'exec', ns, ...args], { reject: false, timeout: 10_000 });
+const inNetns = (ns: string, ...args: string[]) => execa('ip', ['netns', 'exec', ns, ...args], { reject: false, timeout: 10_000 });
 
 const BRIDGE = 'podnl0';
 const VETH = 'vnl0';
@@ -99,12 +99,12 @@ describe.skipIf(!canRun)('rtnetlink in namespaces of the test', () => {
       expect(linkAddresses('eth0')[0]).toEqual({ address: POD4, prefixLen: 24 });
     });
 
-    const master = await sh(HOST, 'ip', '-o', 'link', 'show', VETH);
+    const master = await inNetns(HOST, 'ip', '-o', 'link', 'show', VETH);
     expect(master.stdout).toMatch(new RegExp(`master ${BRIDGE} state UP`));
-    const v6 = await sh(POD, 'ip', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'global');
+    const v6 = await inNetns(POD, 'ip', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'global');
     expect(v6.stdout).toContain(`inet6 ${POD6}/64`);
     expect(v6.stdout).not.toContain('tentative');
-    const routes = await sh(POD, 'sh', '-c', 'ip route show default; ip -6 route show default');
+    const routes = await inNetns(POD, 'sh', '-c', 'ip route show default; ip -6 route show default');
     expect(routes.stdout).toContain(`default via ${GW4} dev eth0`);
     expect(routes.stdout).toContain(`default via ${GW6} dev eth0`);
   });
@@ -116,14 +116,14 @@ describe.skipIf(!canRun)('rtnetlink in namespaces of the test', () => {
       [POD, GW4],
       [POD, GW6],
     ]) {
-      const ping = await sh(ns, busybox, 'ping', '-c', '1', '-W', '2', to);
+      const ping = await inNetns(ns, busybox, 'ping', '-c', '1', '-W', '2', to);
       expect(ping.exitCode, `ping ${to} from ${ns}: ${ping.stdout}${ping.stderr}`).toBe(0);
     }
     // TCP too: a web server in the pod (on ::, both families), fetched from the host netns.
     writeFileSync(join(docroot, 'index.html'), 'from the pod\n');
     web = spawn('ip', ['netns', 'exec', POD, busybox, 'httpd', '-f', '-p', '8080', '-h', docroot], { stdio: 'ignore' });
     for (const url of [`http://${POD4}:8080/`, `http://[${POD6}]:8080/`]) {
-      const body = await until(`wget ${url}`, async () => (await sh(HOST, busybox, 'wget', '-q', '-O', '-', url)).stdout);
+      const body = await until(`wget ${url}`, async () => (await inNetns(HOST, busybox, 'wget', '-q', '-O', '-', url)).stdout);
       expect(body).toBe('from the pod');
     }
   });

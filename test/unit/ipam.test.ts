@@ -287,9 +287,15 @@ describe('AddressBook under concurrency', () => {
     // A /27 and a /123 have 29 and 30 addresses for pods: a lost update would show.
     const ranges = { ipv4: '10.89.0.0/27', ipv6: 'fd89::/123' };
     const children = [...Array(20).keys()].map((i) => start(file, `u${i}`, ranges));
-    await Promise.all(children.map((c) => c.ready));
-    for (const c of children) c.proc.stdin.end('go\n');
-    const got = await Promise.all(children.map((c) => c.done));
+    let got: { ipv4: string; ipv6: string }[];
+    try {
+      await Promise.all(children.map((c) => c.ready));
+      for (const c of children) c.proc.stdin.end('go\n');
+      got = await Promise.all(children.map((c) => c.done));
+    } finally {
+      // A failed or timed-out run leaves no child behind.
+      for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+    }
     expect(new Set(got.map((a) => a.ipv4)).size).toBe(20);
     expect(new Set(got.map((a) => a.ipv6)).size).toBe(20);
     const leases = new AddressBook(file, ranges).leases();
