@@ -38,7 +38,7 @@ export function netConfigFromEnv(env: NodeJS.ProcessEnv, stateDir: string): NetC
   return {
     bridge: bridgeFromEnv(env),
     ranges: netRangesFromEnv(env),
-    leases: join(stateDir, 'network', 'leases.json'),
+    leases: join(stateDir, 'net', 'leases.json'),
     podsDir: join(stateDir, 'pods'),
   };
 }

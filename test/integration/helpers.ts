@@ -167,7 +167,7 @@ export async function networkLeftovers(root: string): Promise<{ links: string[];
     .split('\n')
     .map((l) => l.split(': ')[1]?.split('@')[0])
     .filter((n) => n && n !== 'lo');
-  const file = join(root, 'network', 'leases.json');
+  const file = join(root, 'net', 'leases.json');
   const leases = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).leases as unknown[]) : [];
   const nft = await execa('nsenter', [`--net=/run/netns/${standInHost()}`, '--', 'nft', 'list', 'tables'], { reject: false });
   if (nft.exitCode !== 0) throw new Error(`nft list tables: ${nft.stderr}`);

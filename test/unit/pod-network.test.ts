@@ -58,7 +58,7 @@ describe('network settings', () => {
 
   it('defaults the bridge to podrun0 and refuses a bad PODRUN_BRIDGE, naming it', () => {
     const c = netConfigFromEnv({}, '/run/podrun');
-    expect(c).toMatchObject({ bridge: 'podrun0', leases: '/run/podrun/network/leases.json', podsDir: '/run/podrun/pods' });
+    expect(c).toMatchObject({ bridge: 'podrun0', leases: '/run/podrun/net/leases.json', podsDir: '/run/podrun/pods' });
     expect(netConfigFromEnv({ PODRUN_BRIDGE: 'pr_test1' }, '/r').bridge).toBe('pr_test1');
     for (const bad of ['0abc', 'a-b', 'averyveryverylongname', 'a b']) {
       expect(() => netConfigFromEnv({ PODRUN_BRIDGE: bad }, '/r')).toThrow(InvalidInputError);
