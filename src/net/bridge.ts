@@ -19,6 +19,7 @@ import { PodPaths } from '../state/paths.js';
 import type { NetworkDriver, NetworkPlan, PodNetwork } from './driver.js';
 import { AddressBook, gateways } from './ipam.js';
 import type { NetConfig } from './net-config.js';
+import { deleteNatTable, ensureNatTable } from './nftables.js';
 
 const POD_IF = 'eth0';
 
@@ -48,6 +49,7 @@ function ensureBridge(config: NetConfig): void {
   // Routing out of the pod network (the masquerade's purpose); in this namespace only.
   sysctl('ipv4/ip_forward', '1');
   sysctl('ipv6/conf/all/forwarding', '1');
+  ensureNatTable(config.bridge, config.bridge, config.ranges);
 }
 
 export const bridgeDriver: NetworkDriver = {
@@ -88,6 +90,9 @@ export const bridgeDriver: NetworkDriver = {
     // Dead pods' leases too, so that the last live pod takes the bridge along.
     for (const l of book.leases()) if (!isLive(config, l.uid, l.pod)) book.release(l.uid);
     if (book.leases().length > 0) return;
+    // The bridge before the table: a crash between them leaves a table, which the next
+    // bridge's set-up takes over (ensureNatTable is idempotent), not a bridge without one.
     linkDelete(config.bridge);
+    deleteNatTable(config.bridge);
   },
 };

@@ -17,6 +17,7 @@ import { etcFilesStep } from './sandbox-etc-files.js';
 import { pauseHolderStep } from './pause-holder.js';
 import { podCgroupPath, podCgroupStep } from './pod-cgroup.js';
 import { namespacesStep, pinDirStep } from './sandbox-namespaces.js';
+import { hostPortsStep } from './sandbox-host-ports.js';
 import { networkStep } from './sandbox-network.js';
 import type { SandboxStep } from './sandbox-step.js';
 import { shmStep, volumesStep } from './sandbox-volumes.js';
@@ -29,6 +30,7 @@ export const SANDBOX_STEPS: readonly SandboxStep[] = [
   pinDirStep,
   namespacesStep,
   networkStep,
+  hostPortsStep,
   shmStep,
   volumesStep,
   etcFilesStep,

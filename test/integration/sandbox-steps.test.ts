@@ -22,6 +22,7 @@ const STEP_MARKS: [string, (dir: string, cgroup: string) => string][] = [
   ['pin-dir', (dir) => join(dir, 'ns')],
   ['namespaces', (dir) => join(dir, 'ns', 'net')],
   ['network', (dir) => join(dir, 'network.json')],
+  ['host-ports', (dir) => join(dir, 'host-ports.json')],
   ['shm', (dir) => join(dir, 'shm')],
   ['volumes', (dir) => join(dir, 'volumes')],
   ['etc-files', (dir) => join(dir, 'etc')],
