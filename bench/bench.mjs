@@ -373,6 +373,14 @@ async function main() {
       log(`  ${label.padEnd(34)} median ${fmt(st.median).padStart(7)} ms   p90 ${fmt(st.p90).padStart(7)} ms   min ${fmt(st.min).padStart(7)} ms   (n=${st.n}, interleaved)`);
     }
     log(`  network step's cost (median difference) = ${fmt(netCost)} ms, target <= ${TARGET_NET_MS} ms: ${netCost <= TARGET_NET_MS ? 'PASS' : 'MISS'}`);
+    // The same step alone, in-process with the supervisor's node flags: free of the CLI's noise.
+    // Its state root is a second one in this namespace, so it has a bridge and ranges of its own.
+    const stepEnv = ['env', 'PODRUN_BRIDGE=prstep', 'PODRUN_POD_IPV4_RANGE=10.90.0.0/16', 'PODRUN_POD_IPV6_RANGE=fd90::/64'];
+    const stepArgv = [process.execPath, '--max-semi-space-size=1', '--lite-mode', '--v8-pool-size=1', join(REPO, 'bench', 'network-step.mjs')];
+    const step = JSON.parse((await run([...stepEnv, ...stepArgv, join(tmp, 'step-root'), String(N)])).stdout);
+    results.step = { bridge: stats(step.bridge), none: stats(step.none) };
+    results.step.cost = results.step.bridge.median - results.step.none.median;
+    log(`  network step alone, in-process: bridge ${fmt(results.step.bridge.median, 2)} ms, none ${fmt(results.step.none.median, 2)} ms (medians, n=${N}): ${fmt(results.step.cost, 2)} ms`);
     results.rows.push({ what: '`podrun run -f` (1 busybox container, returns when started; bridge network)', st: runSt });
     results.rows.push({ what: '`podrun run -f`, same pod with `podrun.io/network: none` (interleaved)', st: noNetSt });
     results.rows.push({ what: 'first command of a root (`run`, + supervisor start-up)', once: first.ms });
@@ -569,6 +577,15 @@ function printTable(r) {
     } else {
       out.push(`| \`${p.tool} run\` of /bin/true | ${p.note.replaceAll('|', '\\|')} | | | | | |`);
     }
+  }
+  if (r.step) {
+    out.push('');
+    out.push('| Network step alone (in-process, the supervisor\'s node flags) | median ms | p90 ms | min ms |');
+    out.push('|---|---:|---:|---:|');
+    for (const [what, st] of [['bridge: lease, veth pair, addresses, routes', r.step.bridge], ['`podrun.io/network: none`', r.step.none]]) {
+      out.push(`| ${what} | ${fmt(st.median, 2)} | ${fmt(st.p90, 2)} | ${fmt(st.min, 2)} |`);
+    }
+    out.push(`| cost of the bridge (difference of medians) | ${fmt(r.step.cost, 2)} | | |`);
   }
   const m = r.mem;
   if (m.supAfter) {

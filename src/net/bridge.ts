@@ -58,26 +58,25 @@ export const bridgeDriver: NetworkDriver = {
     const veth = plan.veth!;
     const a = addressBook(config).allocate(plan.uid, plan.pod, (uid, pod) => isLive(config, uid, pod));
     ensureBridge(config);
-    // Before eth0 exists, so that it inherits it: IPv6 addresses usable at once, link-local too.
-    withNamespaces({ enter: { net: netns } }, () => {
-      sysctl('ipv6/conf/default/accept_dad', '0');
-      sysctl('ipv6/conf/all/accept_dad', '0');
-    });
-    const fd = openSync(netns, 'r');
+    // One switch into the pod's namespace: eth0 is made there, its peer in ours (the fd).
+    const host = openSync('/proc/thread-self/ns/net', 'r');
     try {
-      linkAddVethPair(veth, POD_IF, fd);
+      withNamespaces({ enter: { net: netns } }, () => {
+        // Before eth0 exists, so that it inherits it: IPv6 addresses usable at once, link-local too.
+        sysctl('ipv6/conf/default/accept_dad', '0');
+        sysctl('ipv6/conf/all/accept_dad', '0');
+        linkAddVethPair(POD_IF, veth, host);
+        addrAdd(POD_IF, a.ipv4, a.prefix4);
+        addrAdd(POD_IF, a.ipv6, a.prefix6, { noDad: true });
+        linkSetUp(POD_IF);
+        routeAddDefault(a.gateway4, POD_IF);
+        routeAddDefault(a.gateway6, POD_IF);
+      });
     } finally {
-      closeSync(fd);
+      closeSync(host);
     }
     linkSetMaster(veth, config.bridge);
     linkSetUp(veth);
-    withNamespaces({ enter: { net: netns } }, () => {
-      addrAdd(POD_IF, a.ipv4, a.prefix4);
-      addrAdd(POD_IF, a.ipv6, a.prefix6, { noDad: true });
-      linkSetUp(POD_IF);
-      routeAddDefault(a.gateway4, POD_IF);
-      routeAddDefault(a.gateway6, POD_IF);
-    });
     return { driver: 'bridge', podIPs: [a.ipv4, a.ipv6], hostIPs: [a.gateway4, a.gateway6], veth };
   },
 
