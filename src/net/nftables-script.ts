@@ -178,3 +178,20 @@ export function parseHostPortsInUse(listing: string): HostPortInUse[] {
   }
   return [...found.values()];
 }
+
+/**
+ * The published port that `wanted` would clash with, as the Kubernetes scheduler judges a
+ * node's host ports (HostPortInfo.CheckConflict): same protocol and port, and the same
+ * hostIP or either one every address.
+ */
+export function hostPortConflict(
+  wanted: { protocol: string; hostPort: number; hostIP?: string },
+  inUse: HostPortInUse[],
+): HostPortInUse | undefined {
+  const ip = hostAddress(wanted.hostIP);
+  return inUse.find((u) => {
+    if (u.protocol !== wanted.protocol || u.hostPort !== wanted.hostPort) return false;
+    const other = hostAddress(u.hostIP);
+    return ip === undefined || other === undefined || ip === other;
+  });
+}

@@ -7,6 +7,7 @@ import { execaSync } from 'execa';
 import { PodrunError } from '../util/errors.js';
 import {
   addHostPortsScript,
+  hostPortConflict,
   deleteTableScript,
   natTableScript,
   parseHostPortsInUse,
@@ -16,6 +17,7 @@ import {
   type PodRanges,
 } from './nftables-script.js';
 
+export { hostPortConflict };
 export type { HostPortInUse, HostPortRule, PodRanges };
 
 function nft(args: string[], input?: string): { ok: boolean; stdout: string; stderr: string } {
@@ -45,7 +47,11 @@ function listHostPorts(table: string): string | null {
  */
 export function ensureNatTable(table: string, bridge: string, ranges: PodRanges): void {
   run(natTableScript(table, bridge, ranges));
-  writeFileSync(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1\n');
+  try {
+    writeFileSync(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1\n');
+  } catch (e) {
+    throw new PodrunError(`cannot set route_localnet on bridge ${bridge}: ${(e as Error).message}`);
+  }
 }
 
 /** Idempotent. route_localnet stays on the bridge: it is removed with the table's last pod. */

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addHostPortsScript,
   deleteTableScript,
+  hostPortConflict,
   natTableScript,
   parseHostPortsInUse,
   removeHostPortsScript,
@@ -114,5 +115,25 @@ describe('listings', () => {
       { uid: 'u2', protocol: 'UDP', hostPort: 5353, hostIP: '127.0.0.1' },
     ]);
     expect(parseHostPortsInUse(JSON.stringify({ nftables: [] }))).toEqual([]);
+  });
+});
+
+describe('hostPortConflict', () => {
+  const inUse = [
+    { uid: 'a', protocol: 'TCP', hostPort: 80 },
+    { uid: 'b', protocol: 'UDP', hostPort: 53, hostIP: '127.0.0.1' },
+  ];
+
+  it.each([
+    ['the same port on every address', { protocol: 'TCP', hostPort: 80 }, 'a'],
+    ['one address of a port taken on every address', { protocol: 'TCP', hostPort: 80, hostIP: '10.0.0.1' }, 'a'],
+    ['every address of a port taken on one', { protocol: 'UDP', hostPort: 53 }, 'b'],
+    ['"0.0.0.0", which is every address', { protocol: 'UDP', hostPort: 53, hostIP: '0.0.0.0' }, 'b'],
+    ['the same port on the same address', { protocol: 'UDP', hostPort: 53, hostIP: '127.0.0.1' }, 'b'],
+    ['another address', { protocol: 'UDP', hostPort: 53, hostIP: '127.0.0.2' }, undefined],
+    ['another protocol', { protocol: 'UDP', hostPort: 80 }, undefined],
+    ['another port', { protocol: 'TCP', hostPort: 81 }, undefined],
+  ])('%s', (_n, wanted, uid) => {
+    expect(hostPortConflict(wanted, inUse)?.uid).toBe(uid);
   });
 });
