@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import type { Pod } from '../model/pod.js';
 import type { NetworkPlan } from '../net/driver.js';
-import { addHostPorts, hostPortsInUse, removeHostPorts, type HostPortRule } from '../net/nftables.js';
+import { addHostPorts, hostPortConflict, hostPortsInUse, removeHostPorts, type HostPortRule } from '../net/nftables.js';
 import { readJson, writeJsonAtomic } from '../state/atomic.js';
 import { PodrunError } from '../util/errors.js';
 import type { SandboxStep } from './sandbox-step.js';
@@ -41,9 +41,7 @@ export const hostPortsStep: SandboxStep = {
     const plan: HostPortsPlan = { table: readJson<NetworkPlan>(paths.network)!.config.bridge, uid: pod.metadata.uid! };
     const inUse = hostPortsInUse(plan.table);
     for (const r of rules) {
-      const taken = inUse.find(
-        (u) => u.uid !== plan.uid && u.protocol === r.protocol && u.hostPort === r.hostPort && (!u.hostIP || !r.hostIP || u.hostIP === r.hostIP),
-      );
+      const taken = hostPortConflict(r, inUse);
       if (taken) throw new PodrunError(`${r.field}: ${r.hostPort}/${r.protocol} is already published by another pod (uid ${taken.uid})`);
     }
     writeJsonAtomic(paths.hostPorts, plan);
