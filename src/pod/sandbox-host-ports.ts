@@ -4,6 +4,7 @@
 import { rmSync } from 'node:fs';
 import type { Pod } from '../model/pod.js';
 import type { NetworkPlan } from '../net/driver.js';
+import { setHairpin } from '../net/hairpin.js';
 import { addHostPorts, hostPortConflict, hostPortsInUse, removeHostPorts, type HostPortRule } from '../net/nftables.js';
 import { readJson, writeJsonAtomic } from '../state/atomic.js';
 import { PodrunError } from '../util/errors.js';
@@ -46,6 +47,8 @@ export const hostPortsStep: SandboxStep = {
     }
     writeJsonAtomic(paths.hostPorts, plan);
     addHostPorts(plan.table, plan.uid, rules.map(({ field: _, ...r }) => r));
+    // So that the pod reaches its own hostPorts too; the veth's end is its undo.
+    setHairpin(rec.network.veth!);
   },
   undo({ paths }) {
     const plan = readJson<HostPortsPlan>(paths.hostPorts);

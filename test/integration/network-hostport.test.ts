@@ -34,7 +34,7 @@ const published = (name: string, tcpHostPort: number, udpHostPort?: number) =>
 
 describe.skipIf(!canRun)('hostPort', () => {
   afterAll(async () => {
-    await podrun(root, ['rm', '-f', 'hp-a', 'hp-b']);
+    await podrun(root, ['rm', '-f', 'hp-a', 'hp-b', 'hp-client']);
     await removeRoot(root);
   });
 
@@ -46,6 +46,15 @@ describe.skipIf(!canRun)('hostPort', () => {
     for (const host of ['127.0.0.1', '10.89.0.1']) {
       expect(await until(`UDP ${host}:15353`, () => udpFromHost(host, 15353)), host).toBe('udp-ping');
     }
+  });
+
+  it('lets pods reach a hostPort on the host address, the publishing pod itself too', async () => {
+    await runPod(root, manifest('hp-client', [{ name: 'c', command: ['sh', '-c', 'trap "exit 0" TERM; sleep 3600 & wait'] }]));
+    for (const pod of ['hp-client', 'hp-a']) {
+      const r = await podrun(root, ['exec', pod, '--', 'timeout', '5', 'wget', '-qO-', 'http://10.89.0.1:18080/name']);
+      expect(r.stdout.trim(), `from ${pod}: ${r.stderr}`).toBe('hp-a');
+    }
+    expect((await podrun(root, ['rm', '-f', 'hp-client'])).exitCode).toBe(0);
   });
 
   it('refuses a second pod asking for a taken hostPort at create, naming it, leaving nothing of it', async () => {
