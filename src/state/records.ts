@@ -1,6 +1,7 @@
 // The on-disk record of a pod. Only the supervisor writes it (one writer per root),
 // the CLI reads it; writes are atomic renames.
 import type { Pod } from '../model/pod.js';
+import type { PodNetworkMode } from '../model/pod-network.js';
 import { NotFoundError } from '../util/errors.js';
 import { readJson } from './atomic.js';
 import type { StatePaths } from './paths.js';
@@ -48,7 +49,7 @@ export type SandboxState = 'creating' | 'ready' | 'removing';
 
 /** A pod's network (src/net); absent in records of podrun before networking: no network. */
 export interface NetworkRecord {
-  driver: 'bridge' | 'host' | 'none';
+  driver: PodNetworkMode;
   /** IPv4 first; empty without an address of the pod's own (none). */
   podIPs: string[];
   /** The host's addresses on the pod network (the bridge's), IPv4 first. */
