@@ -2,6 +2,7 @@
 // network included), the probes' target, the veth name and the settings.
 import { describe, expect, it } from 'vitest';
 import { podAddress } from '../../src/pod/handlers.js';
+import { hostPortRules } from '../../src/pod/sandbox-host-ports.js';
 import { podView } from '../../src/pod/status.js';
 import { vethName } from '../../src/net/driver.js';
 import { netConfigFromEnv } from '../../src/net/net-config.js';
@@ -64,5 +65,20 @@ describe('network settings', () => {
       expect(() => netConfigFromEnv({ PODRUN_BRIDGE: bad }, '/r')).toThrow(InvalidInputError);
       expect(() => netConfigFromEnv({ PODRUN_BRIDGE: bad }, '/r')).toThrow(/PODRUN_BRIDGE/);
     }
+  });
+});
+
+describe('hostPort rules', () => {
+  it('publishes each hostPort to both pod addresses, or to the hostIP family only, and names the field', () => {
+    const rec = record(bridged);
+    rec.pod.spec.containers = [
+      { name: 'a', image: '/', command: ['x'], env: [], volumeMounts: [], ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 8080, hostPort: 18080, protocol: 'TCP' }] },
+      { name: 'b', image: '/', command: ['x'], env: [], volumeMounts: [], ports: [{ containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '127.0.0.1' }] },
+    ];
+    expect(hostPortRules(rec.pod, bridged.podIPs)).toEqual([
+      { field: 'spec.containers[0].ports[1].hostPort', protocol: 'TCP', hostPort: 18080, containerPort: 8080, podIP: '10.89.0.7' },
+      { field: 'spec.containers[0].ports[1].hostPort', protocol: 'TCP', hostPort: 18080, containerPort: 8080, podIP: 'fd89::7' },
+      { field: 'spec.containers[1].ports[0].hostPort', protocol: 'UDP', hostPort: 5353, containerPort: 53, podIP: '10.89.0.7', hostIP: '127.0.0.1' },
+    ]);
   });
 });
