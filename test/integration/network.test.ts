@@ -116,6 +116,10 @@ describe.skipIf(!canRun)('pod networking (bridge)', () => {
     const vethA = await vethOf('net-a');
     const before = await networkLeftovers(root);
     expect(before.links).toContain('podrun0');
+    // Outbound traffic is masqueraded (there is no outside network here to prove the traffic itself).
+    const table = (await onStandInHost('nft', ['list', 'table', 'inet', 'podrun0'])).stdout;
+    expect(table).toMatch(/10\.89\.0\.0\/16.*masquerade/);
+    expect(table).toMatch(/fd89::\/64.*masquerade/);
     expect(before.leases).toHaveLength(2);
     await ok(root, ['rm', '-f', 'net-a']);
     const mid = await networkLeftovers(root);
