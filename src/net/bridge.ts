@@ -18,7 +18,7 @@ import { readJson } from '../state/atomic.js';
 import { PodPaths } from '../state/paths.js';
 import type { NetworkDriver, NetworkPlan, PodNetwork } from './driver.js';
 import { AddressBook, gateways } from './ipam.js';
-import type { NetConfig } from './net-config.js';
+import { hostAddresses, type NetConfig } from './net-config.js';
 import { deleteNatTable, ensureNatTable } from './nftables.js';
 
 const POD_IF = 'eth0';
@@ -77,7 +77,7 @@ export const bridgeDriver: NetworkDriver = {
     }
     linkSetMaster(veth, config.bridge);
     linkSetUp(veth);
-    return { driver: 'bridge', podIPs: [a.ipv4, a.ipv6], hostIPs: [a.gateway4, a.gateway6], veth };
+    return { driver: 'bridge', podIPs: [a.ipv4, a.ipv6], hostIPs: hostAddresses(config), veth };
   },
 
   undo(plan: NetworkPlan): void {

@@ -2,6 +2,7 @@
 // (PODRUN_POD_IPV4_RANGE, PODRUN_POD_IPV6_RANGE, see ipam) and where the state root keeps
 // the leases. Read by the supervisor from its environment; the CLI checks the same values
 // before it starts one, so a bad value is refused (exit 2, naming the variable).
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { InvalidInputError } from '../util/errors.js';
 import { gateways, netRangesFromEnv, type NetRanges } from './ipam.js';
@@ -43,8 +44,18 @@ export function netConfigFromEnv(env: NodeJS.ProcessEnv, stateDir: string): NetC
   };
 }
 
-/** The host's addresses on the pod network: the bridge's (the pods' gateways), IPv4 first. */
+/**
+ * The host's addresses, IPv4 first, as Kubernetes reports a node's: the first global one of
+ * each family in the supervisor's network namespace other than the bridge's own, or else the
+ * bridge's (the pods' gateways: the host's only addresses in a namespace with no other).
+ * getifaddrs(3) asks the calling thread's namespace: the supervisor's.
+ */
 export function hostAddresses(config: NetConfig): string[] {
   const g = gateways(config.ranges);
-  return [g.gateway4, g.gateway6];
+  const others = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && !a.internal && a.address !== g.gateway4 && a.address !== g.gateway6);
+  const v4 = others.find((a) => a!.family === 'IPv4')?.address ?? g.gateway4;
+  const v6 = others.find((a) => a!.family === 'IPv6' && a!.scopeid === 0)?.address ?? g.gateway6;
+  return [v4, v6];
 }

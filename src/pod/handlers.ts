@@ -32,7 +32,8 @@ export interface HandlerOptions {
  * from inside the pod's network namespace, where the pod's IP is local: that needs no route
  * from the supervisor's namespace (which a CNI network need not give). Pods without an
  * address of their own (none, records from before networking) and hostNetwork pods (whose
- * reported address is the bridge's, which may not exist) are dialled on loopback.
+ * reported address may be the bridge's, which exists only while a bridged pod runs) are
+ * dialled on loopback.
  */
 export function podAddress(rec: PodRecord): string {
   const net = rec.sandbox.network;

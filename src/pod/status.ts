@@ -181,7 +181,7 @@ export function containerStatus(rec: PodRecord, c: ContainerRecord) {
 
 /**
  * podIP(s): the pod's addresses, IPv4 first (a hostNetwork pod's are the host's, as on
- * Kubernetes). hostIP(s): the host's addresses on the pod network (the bridge's). A pod
+ * Kubernetes). hostIP(s): the host's addresses (a node's, as Kubernetes reports them). A pod
  * without a network record (made before networking) has loopback only, as it had then.
  */
 function networkStatus(rec: PodRecord): Pick<PodView['status'], 'hostIP' | 'hostIPs' | 'podIP' | 'podIPs'> {

@@ -52,7 +52,7 @@ export interface NetworkRecord {
   driver: PodNetworkMode;
   /** IPv4 first; empty without an address of the pod's own (none). */
   podIPs: string[];
-  /** The host's addresses on the pod network (the bridge's), IPv4 first. */
+  /** The host's addresses, IPv4 first (src/net/net-config.ts hostAddresses). */
   hostIPs: string[];
   /** The host end of the pod's veth pair (bridge). */
   veth?: string;

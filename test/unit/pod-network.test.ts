@@ -25,7 +25,7 @@ function record(network?: NetworkRecord): PodRecord {
 const bridged: NetworkRecord = { driver: 'bridge', podIPs: ['10.89.0.7', 'fd89::7'], hostIPs: ['10.89.0.1', 'fd89::1'], veth: 'pr12345678' };
 
 describe('pod network status', () => {
-  it('reports a bridged pod addresses, IPv4 first, and the bridge as the host', () => {
+  it('reports a bridged pod addresses and the host addresses, IPv4 first', () => {
     const s = podView(record(bridged)).status;
     expect(s.podIP).toBe('10.89.0.7');
     expect(s.podIPs).toEqual([{ ip: '10.89.0.7' }, { ip: 'fd89::7' }]);
