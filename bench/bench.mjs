@@ -7,7 +7,10 @@
 // Environment: BENCH_N (iterations per timed command, default 15), BENCH_PODS (pods for
 // the memory figure, default 20), BENCH_INSTALL_PEERS=1 (apt-get install crun runc when
 // neither is on PATH). Everything runs under a private --root in a mkdtemp directory,
-// and everything the bench made is removed at the end, on failure too.
+// and everything the bench made is removed at the end, on failure too. The bench moves
+// itself into a network namespace of its own first (every command it times, the node
+// floor too, runs there, and so does the supervisor with its bridge): it never touches the
+// machine's interfaces.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
@@ -25,6 +28,7 @@ const TIMEOUT_MS = 60_000;
 const TARGET_EXEC_RATIO = 1.3;
 const TARGET_POD_MB = 0.5;
 const TARGET_SUPERVISOR_MB = 60;
+const TARGET_NET_MS = 5;
 
 // bin/podrun runs exec from dist/exec.cjs only when it is not older than the ESM build
 // (same test as bin/podrun): say which, so a figure from a stale build is not mistaken.
@@ -195,6 +199,32 @@ async function loadLibc() {
   }
 }
 
+// ---------- the bench's own network namespace ----------
+
+const NETNS = `podrun-bench-${process.pid}`;
+const CLONE_NEWNET = 0x40000000;
+
+/** Makes the bench's network namespace and moves the main thread (whose children inherit it) into it. */
+async function enterOwnNetns() {
+  await run(['ip', 'netns', 'add', NETNS]);
+  await run(['ip', '-n', NETNS, 'link', 'set', 'lo', 'up']);
+  const koffi = (await import('koffi')).default;
+  const setns = koffi.load('libc.so.6').func('int setns(int fd, int nstype)');
+  const { openSync, closeSync } = await import('node:fs');
+  const fd = openSync(`/run/netns/${NETNS}`, 'r');
+  try {
+    if (setns(fd, CLONE_NEWNET) !== 0) throw new Error(`setns into ${NETNS} failed`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Links other than loopback left in the bench's namespace (veths, the bridge). */
+async function leftLinks() {
+  const r = await run(['ip', '-o', 'link', 'show'], { allowFail: true });
+  return r.stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n) => n && n !== 'lo');
+}
+
 function reap(pid) {
   if (!libc) return false;
   const st = [0];
@@ -213,12 +243,15 @@ async function waitGone(pid, start, ms) {
 
 // ---------- manifests ----------
 
-function manifest(name) {
+// The annotation that gives a pod no network (loopback only): the baseline of the network step's cost.
+const NO_NETWORK = { 'podrun.io/network': 'none' };
+
+function manifest(name, annotations) {
   // JSON is YAML: one file format for both.
   return JSON.stringify({
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name },
+    metadata: { name, ...(annotations ? { annotations } : {}) },
     spec: {
       terminationGracePeriodSeconds: 0,
       // Exits on SIGTERM, so `rm -f` measures podrun, not the kubelet's 2 s grace floor
@@ -275,14 +308,15 @@ async function main() {
   if (!existsSync(join(ROOTFS, 'bin', 'busybox'))) throw new Error(`${ROOTFS} missing: run \`make build fixtures\` first`);
 
   await loadLibc();
+  await enterOwnNetns();
 
   const tmp = mkdtempSync('/tmp/podrun-bench-');
   const root = join(tmp, 'root');
   const manifests = join(tmp, 'manifests');
   mkdirSync(manifests);
-  const mf = (name) => {
+  const mf = (name, annotations) => {
     const p = join(manifests, `${name}.json`);
-    if (!existsSync(p)) writeFileSync(p, manifest(name));
+    if (!existsSync(p)) writeFileSync(p, manifest(name, annotations));
     return p;
   };
   const podrun = (...args) => [process.execPath, PODRUN, '--root', root, ...args];
@@ -324,14 +358,36 @@ async function main() {
     log(`  supervisor pid ${sup.pid} (found by ${sup.how})`);
     await remember('bench-exec');
 
-    // 3. run (warm supervisor) until it returns = containers started.
-    const runSt = await timeIt('podrun run -f (1 busybox ctr)', N, (i) => podrun('run', '-f', mf(`bench-run-${i}`)));
-    results.rows.push({ what: '`podrun run -f` (1 busybox container, returns when started)', st: runSt });
+    // 3. run (warm supervisor) until it returns = containers started; interleaved with the
+    //    same pod without network, so that the difference is the network step's cost.
+    const runs = { net: [], none: [] };
+    for (let i = 0; i < N; i++) {
+      runs.net.push((await run(podrun('run', '-f', mf(`bench-run-${i}`)))).ms);
+      runs.none.push((await run(podrun('run', '-f', mf(`bench-nonet-${i}`, NO_NETWORK)))).ms);
+    }
+    const runSt = stats(runs.net);
+    const noNetSt = stats(runs.none);
+    const netCost = runSt.median - noNetSt.median;
+    results.netCost = netCost;
+    for (const [label, st] of [['podrun run -f (1 busybox ctr)', runSt], ['podrun run -f, network: none', noNetSt]]) {
+      log(`  ${label.padEnd(34)} median ${fmt(st.median).padStart(7)} ms   p90 ${fmt(st.p90).padStart(7)} ms   min ${fmt(st.min).padStart(7)} ms   (n=${st.n}, interleaved)`);
+    }
+    log(`  network step's cost (median difference) = ${fmt(netCost)} ms, target <= ${TARGET_NET_MS} ms: ${netCost <= TARGET_NET_MS ? 'PASS' : 'MISS'}`);
+    // The same step alone, in-process with the supervisor's node flags: free of the CLI's noise.
+    // Its state root is a second one in this namespace, so it has a bridge and ranges of its own.
+    const stepEnv = ['env', 'PODRUN_BRIDGE=prstep', 'PODRUN_POD_IPV4_RANGE=10.90.0.0/16', 'PODRUN_POD_IPV6_RANGE=fd90::/64'];
+    const stepArgv = [process.execPath, '--max-semi-space-size=1', '--lite-mode', '--v8-pool-size=1', join(REPO, 'bench', 'network-step.mjs')];
+    const step = JSON.parse((await run([...stepEnv, ...stepArgv, join(tmp, 'step-root'), String(N)])).stdout);
+    results.step = { bridge: stats(step.bridge), none: stats(step.none) };
+    results.step.cost = results.step.bridge.median - results.step.none.median;
+    log(`  network step alone, in-process: bridge ${fmt(results.step.bridge.median, 2)} ms, none ${fmt(results.step.none.median, 2)} ms (medians, n=${N}): ${fmt(results.step.cost, 2)} ms`);
+    results.rows.push({ what: '`podrun run -f` (1 busybox container, returns when started; bridge network)', st: runSt });
+    results.rows.push({ what: '`podrun run -f`, same pod with `podrun.io/network: none` (interleaved)', st: noNetSt });
     results.rows.push({ what: 'first command of a root (`run`, + supervisor start-up)', once: first.ms });
     const list = JSON.parse((await run(podrun('list', '-o', 'json'))).stdout);
     const notRunning = list.items.filter((p) => p.status?.phase !== 'Running').map((p) => `${p.metadata.name}=${p.status?.phase}`);
     if (notRunning.length) throw new Error(`pods not Running after run: ${notRunning.join(', ')}`);
-    for (let i = 0; i < N; i++) await remember(`bench-run-${i}`);
+    for (let i = 0; i < N; i++) await remember(`bench-run-${i}`), await remember(`bench-nonet-${i}`);
 
     // 4. exec.
     // 4. exec, interleaved with the node floor and the CLI's bare start-up (`--help`), so
@@ -356,6 +412,7 @@ async function main() {
     // 5. rm -f.
     const rmSt = await timeIt('podrun rm -f POD', N, (i) => podrun('rm', '-f', `bench-run-${i}`));
     results.rows.push({ what: '`podrun rm -f POD` (container exits on SIGTERM)', st: rmSt });
+    await run(podrun('rm', '-f', ...Array.from({ length: N }, (_, i) => `bench-nonet-${i}`)));
 
     const ratio = execSt.median / floor.median;
     results.ratio = ratio;
@@ -478,6 +535,9 @@ async function cleanup(root, tmp, seen) {
     left.push(`${mounts.length} mount(s) under ${tmp}`);
   }
   for (const cg of seen.cgroups) if (existsSync(cg)) left.push(`cgroup ${cg}`);
+  for (const link of await leftLinks()) left.push(`link ${link} in ${NETNS}`);
+  // The name only: the namespace itself ends with the bench, which is still in it.
+  await run(['ip', 'netns', 'del', NETNS], { allowFail: true });
   if (!mounts.length) {
     try {
       rmSync(tmp, { recursive: true, force: true });
@@ -498,6 +558,7 @@ function printTable(r) {
   out.push(`${cpus().length} CPU (${cpus()[0]?.model.trim()}), kernel ${release()}, node ${process.version}, N=${N}, ${r.mem.pods ?? PODS} idle pods; exec from ${execPath()}.`);
   out.push('');
   out.push('| Command | median ms | p90 ms | min ms | vs node floor | target | result |');
+  const netRow = (row) => row.what.includes('network: none');
   out.push('|---|---:|---:|---:|---:|---|---|');
   for (const row of r.rows) {
     const isExec = row.what.includes('exec');
@@ -506,8 +567,8 @@ function printTable(r) {
       continue;
     }
     const ratio = floor && !row.what.startsWith('`node') ? fmt(row.st.median / floor.median, 2) + 'x' : row.what.startsWith('`node') ? '1.00x' : '';
-    const target = isExec ? `<= ${TARGET_EXEC_RATIO}x floor` : '';
-    const res = isExec ? (r.ratio <= TARGET_EXEC_RATIO ? 'PASS' : 'MISS') : '';
+    const target = isExec ? `<= ${TARGET_EXEC_RATIO}x floor` : netRow(row) ? `network step (difference) <= ${TARGET_NET_MS} ms: ${fmt(r.netCost)} ms` : '';
+    const res = isExec ? (r.ratio <= TARGET_EXEC_RATIO ? 'PASS' : 'MISS') : netRow(row) ? (r.netCost <= TARGET_NET_MS ? 'PASS' : 'MISS') : '';
     out.push(`| ${row.what} | ${fmt(row.st.median)} | ${fmt(row.st.p90)} | ${fmt(row.st.min)} | ${ratio} | ${target} | ${res} |`);
   }
   for (const p of r.peers) {
@@ -516,6 +577,15 @@ function printTable(r) {
     } else {
       out.push(`| \`${p.tool} run\` of /bin/true | ${p.note.replaceAll('|', '\\|')} | | | | | |`);
     }
+  }
+  if (r.step) {
+    out.push('');
+    out.push('| Network step alone (in-process, the supervisor\'s node flags) | median ms | p90 ms | min ms |');
+    out.push('|---|---:|---:|---:|');
+    for (const [what, st] of [['bridge: lease, veth pair, addresses, routes', r.step.bridge], ['`podrun.io/network: none`', r.step.none]]) {
+      out.push(`| ${what} | ${fmt(st.median, 2)} | ${fmt(st.p90, 2)} | ${fmt(st.min, 2)} |`);
+    }
+    out.push(`| cost of the bridge (difference of medians) | ${fmt(r.step.cost, 2)} | | |`);
   }
   const m = r.mem;
   if (m.supAfter) {

@@ -277,3 +277,11 @@ export const SOCK = { STREAM: 1, NONBLOCK: 0o4000, CLOEXEC: SOCK_CLOEXEC } as co
 export function socket(domain: number, type: number, protocol = 0): number {
   return check(c.socket(domain, type, protocol), 'socket', undefined, `domain ${domain} type 0x${type.toString(16)}`);
 }
+
+/** Blocking exclusive flock: waits while another open file holds it (a signal does not end the wait). */
+export function lockExclusive(fd: number, path: string): void {
+  while (c.flock(fd, LOCK_EX) !== 0) {
+    const e = lastErrno();
+    if (errnoName(e) !== 'EINTR') throw new SyscallError('flock', e, path);
+  }
+}

@@ -1,14 +1,19 @@
 #!/bin/sh
 # Runs the example pods end to end on a real kernel: run, wait, exec, logs, inspect,
-# events, rm.
+# events, rm. podrun (and so its supervisor and bridge) runs in a network namespace of
+# the script's own, standing in for the host: the example never touches the machine's
+# network (nsenter rather than `ip netns exec`, which would give it a private mount namespace).
 set -eu
 cd "$(dirname "$0")/.."
-podrun=./bin/podrun
+netns=podrun-example-$$
+ip netns add "$netns"
+ip -n "$netns" link set lo up
+podrun="nsenter --net=/run/netns/$netns ./bin/podrun"
 root=${PODRUN_ROOT:-/run/podrun-example}
 image=$PWD/fixtures/build/busybox-rootfs
 manifest=$(sed "s|IMAGE|$image|" examples/hello-pod.yaml)
 export PODRUN_ROOT=$root
-cleanup() { $podrun rm -f hello lifecycle >/dev/null 2>&1 || true; }
+cleanup() { $podrun rm -f hello lifecycle >/dev/null 2>&1 || true; ip netns del "$netns"; }
 trap cleanup EXIT
 set -x
 echo "$manifest" | $podrun run -f -
@@ -18,6 +23,7 @@ $podrun exec hello -- hostname
 $podrun exec -c client hello -- wget -qO- http://127.0.0.1:8080/
 $podrun logs -c client hello
 $podrun inspect hello | head -n 12
+$podrun inspect -o json hello | grep -A3 '"podIPs"'
 $podrun rm -f hello
 # The lifecycle example: init container, sidecar, probes, hooks, events.
 sed "s|IMAGE|$image|" examples/lifecycle-pod.yaml | $podrun run -f -
@@ -27,4 +33,5 @@ $podrun events lifecycle
 $podrun rm -f lifecycle
 set +x
 trap - EXIT
+ip netns del "$netns"
 echo "example pods ran and were removed: nothing left under $root/pods: $(ls "$root/pods" | wc -l) entries"

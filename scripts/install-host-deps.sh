@@ -3,12 +3,14 @@
 #   catatonit       the pause holder of every pod
 #   busybox-static  the test/example root filesystem
 #   iproute2        ip(8), used by tests to look at interfaces
+#   nftables        nft(8), which publishes hostPorts (src/net/nftables.ts)
 #   util-linux      ipcmk/ipcs for the SysV IPC tests (usually present)
 set -eu
 need=""
 command -v catatonit >/dev/null 2>&1 || [ -x /usr/bin/catatonit ] || need="$need catatonit"
 [ -x /usr/bin/busybox ] || need="$need busybox-static"
 command -v ip >/dev/null 2>&1 || need="$need iproute2"
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need="$need nftables"
 command -v ipcmk >/dev/null 2>&1 || need="$need util-linux"
 [ -z "$need" ] && exit 0
 echo "installing:$need" >&2

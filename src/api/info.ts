@@ -28,7 +28,7 @@ export interface PodrunFeatures {
   /** What `image:` may name: a root filesystem directory or a tar archive of one. */
   rootfs: string[];
   // Not built yet: false until podrun supports them.
-  /** Pod networking beyond loopback (pod IPs, a bridge). */
+  /** Pod networking beyond loopback (pod IPs, a bridge): built. */
   networking: boolean;
   seccomp: boolean;
   /** Image references (registries, image stores). */
@@ -97,7 +97,7 @@ export function hostInfo(stateRoot: string): PodrunInfo {
       probes: [...PROBE_HANDLERS],
       lifecycleHooks: [...LIFECYCLE_HANDLERS],
       rootfs: ['directory', 'tarball'],
-      networking: false,
+      networking: true,
       seccomp: false,
       images: false,
       resourceLimits: false,

@@ -9,11 +9,11 @@
 //   unknown: refused, with a near miss suggested.
 // Some known fields are accepted only so that Kubernetes manifests run unchanged, and
 // change nothing: imagePullPolicy (path images are never pulled), terminationMessagePath
-// and terminationMessagePolicy (no termination message is read yet), ports (except to
-// name a probe's port), subdomain (there is no cluster domain to put it in), the
-// sizeLimit of an emptyDir on disk (the kubelet enforces it by eviction; a Memory one is
-// the tmpfs size), and a tcpSocket lifecycle hook (Kubernetes ignores it too). The first
-// problem found is thrown as an InvalidInputError naming the Kubernetes field path.
+// and terminationMessagePolicy (no termination message is read yet), a port without a
+// hostPort (except to name a probe's port), the sizeLimit of an emptyDir on disk (the
+// kubelet enforces it by eviction; a Memory one is the tmpfs size), and a tcpSocket
+// lifecycle hook (Kubernetes ignores it too). The network fields are in network.ts. The
+// first problem found is thrown as an InvalidInputError naming the Kubernetes field path.
 
 import { isScalar, parseAllDocuments } from 'yaml';
 import {
@@ -34,7 +34,6 @@ import {
   optObject,
   optString,
   optStringArray,
-  portNameError,
   reqString,
   type Fields,
   type Obj,
@@ -48,6 +47,15 @@ import {
   labelValueError,
   quote,
 } from '../model/names.js';
+import {
+  applyHostNetworkPorts,
+  checkHostPortConflicts,
+  checkNetworkAnnotation,
+  parseDnsConfig,
+  parseDnsPolicy,
+  parseHostAliases,
+  parsePorts,
+} from './network.js';
 import { parseLifecycle, parseProbe } from './probes.js';
 import { parseIntegerQuantity } from '../model/quantity.js';
 import type {
@@ -130,7 +138,9 @@ export function validatePod(obj: unknown): Pod {
   if (!metadata) fail('metadata', 'required');
   const spec = optObject(obj, 'spec', '');
   if (!spec) fail('spec', 'required');
-  return { apiVersion: 'v1', kind: 'Pod', metadata: parseMetadata(metadata), spec: parseSpec(spec) };
+  const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: parseMetadata(metadata), spec: parseSpec(spec) };
+  checkNetworkAnnotation(pod.metadata, pod.spec.hostNetwork ?? false, pod.spec.containers);
+  return pod;
 }
 
 function parseMetadata(m: Obj): PodMetadata {
@@ -222,6 +232,9 @@ const SPEC_FIELDS: Fields = {
     'subdomain',
     'securityContext',
     'dnsPolicy',
+    'dnsConfig',
+    'hostNetwork',
+    'hostAliases',
   ],
   notYet: {
     ephemeralContainers: EMPTY,
@@ -232,9 +245,6 @@ const SPEC_FIELDS: Fields = {
     setHostnameAsFQDN: false,
     topologySpreadConstraints: EMPTY,
     runtimeClassName: EMPTY,
-    dnsConfig: EMPTY,
-    hostAliases: EMPTY,
-    hostNetwork: false,
     hostPID: false,
     hostIPC: false,
     affinity: EMPTY,
@@ -307,7 +317,12 @@ function parseSpec(s: Obj): PodSpec {
   const shareProcessNamespace = optBool(s, 'shareProcessNamespace', path) ?? false;
   const hostname = optLabel(s, 'hostname', path);
   const subdomain = optLabel(s, 'subdomain', path);
+  const hostNetwork = optBool(s, 'hostNetwork', path) ?? false;
+  if (hostNetwork) applyHostNetworkPorts(containers, initContainers, path);
+  checkHostPortConflicts(containers, path);
+  const hostAliases = parseHostAliases(s, path);
   const dnsPolicy = parseDnsPolicy(s, path);
+  const dnsConfig = parseDnsConfig(s, path, dnsPolicy);
   const sc = optObject(s, 'securityContext', path);
   const securityContext = sc ? parseSecurityContext(sc, join(path, 'securityContext'), POD_SECURITY_CONTEXT_FIELDS) : undefined;
 
@@ -323,6 +338,9 @@ function parseSpec(s: Obj): PodSpec {
     ...(subdomain !== undefined ? { subdomain } : {}),
     ...(securityContext ? { securityContext } : {}),
     dnsPolicy,
+    ...(dnsConfig ? { dnsConfig } : {}),
+    ...(hostNetwork ? { hostNetwork } : {}),
+    ...(hostAliases.length ? { hostAliases } : {}),
   };
 }
 
@@ -332,14 +350,6 @@ function optLabel(o: Obj, key: string, path: string): string | undefined {
   const err = dns1123LabelError(v);
   if (err) fail(join(path, key), err);
   return v;
-}
-
-function parseDnsPolicy(s: Obj, path: string): 'ClusterFirst' | 'Default' {
-  const v = optEnum(s, 'dnsPolicy', path, ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'] as const);
-  if (v === 'ClusterFirstWithHostNet' || v === 'None') {
-    fail(join(path, 'dnsPolicy'), `${quote(v)}: not supported by podrun yet (only "ClusterFirst" and "Default")`);
-  }
-  return v ?? 'ClusterFirst';
 }
 
 function parseSecurityContext(o: Obj, path: string, fields: Fields): SecurityContext {
@@ -581,24 +591,4 @@ function parseVolumeMounts(c: Obj, path: string, volumeNames: ReadonlySet<string
     }
     return { name, mountPath, readOnly, ...(subPath !== undefined ? { subPath } : {}) };
   });
-}
-
-function parsePorts(c: Obj, path: string): unknown[] | undefined {
-  const list = optArray(c, 'ports', path);
-  if (list === undefined) return undefined;
-  const names = new Set<string>();
-  for (const [port, p] of objects(list, join(path, 'ports'))) {
-    checkFields(port, p, { known: ['containerPort', 'name', 'protocol'], notYet: { hostPort: 0, hostIP: '' } });
-    if (get(port, 'containerPort') === undefined) fail(join(p, 'containerPort'), 'required');
-    optInt(port, 'containerPort', p, 1, 65535);
-    const name = optString(port, 'name', p) || undefined;
-    if (name !== undefined) {
-      const err = portNameError(name);
-      if (err) fail(join(p, 'name'), err);
-      if (names.has(name)) fail(join(p, 'name'), `Duplicate value ${quote(name)}`);
-      names.add(name);
-    }
-    optEnum(port, 'protocol', p, ['TCP', 'UDP', 'SCTP'] as const);
-  }
-  return list;
 }

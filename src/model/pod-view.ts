@@ -53,7 +53,12 @@ export interface PodStatusView {
   reason?: string;
   message?: string;
   conditions: PodConditionView[];
+  /** The host's IPv4 address (src/net/net-config.ts hostAddresses); 127.0.0.1 for pods from before networking. */
   hostIP: string;
+  hostIPs: { ip: string }[];
+  /** The pod's IPv4 address; absent without one (the none network). */
+  podIP?: string;
+  /** IPv4 first. */
   podIPs: { ip: string }[];
   startTime?: string;
   initContainerStatuses: ContainerStatusView[];

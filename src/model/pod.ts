@@ -29,8 +29,7 @@ export interface Container {
   workingDir?: string;
   volumeMounts: VolumeMount[];
   securityContext?: SecurityContext;
-  // Informational in Kubernetes (no hostPort support yet): validated entries kept verbatim.
-  ports?: unknown[];
+  ports?: ContainerPort[];
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never'; // accepted, meaningless for path images
   terminationMessagePath?: string; // set by the parser: default '/dev/termination-log'
   terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError'; // set by the parser: default 'File'
@@ -39,6 +38,35 @@ export interface Container {
   readinessProbe?: Probe;
   startupProbe?: Probe;
   lifecycle?: Lifecycle;
+}
+
+// Ports and name resolution, parsed and validated by src/manifest/network.ts.
+export type Protocol = 'TCP' | 'UDP';
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  hostPort?: number; // with hostNetwork, defaulted to containerPort (as Kubernetes defaults it)
+  hostIP?: string;
+  protocol: Protocol; // default 'TCP'
+}
+
+export interface HostAlias {
+  ip: string;
+  hostnames: string[];
+}
+
+export type DNSPolicy = 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
+
+export interface PodDNSConfigOption {
+  name: string;
+  value?: string;
+}
+
+export interface PodDNSConfig {
+  nameservers: string[]; // default []
+  searches: string[]; // default []
+  options: PodDNSConfigOption[]; // default []
 }
 
 // Probes and lifecycle hooks, parsed, validated and defaulted by src/manifest/probes.ts.
@@ -149,7 +177,11 @@ export interface PodSpec {
   hostname?: string;
   subdomain?: string;
   securityContext?: SecurityContext;
-  dnsPolicy?: 'ClusterFirst' | 'Default'; // set by the parser: default 'ClusterFirst'
+  dnsPolicy?: DNSPolicy; // set by the parser: default 'ClusterFirst'
+  dnsConfig?: PodDNSConfig;
+  // Set only when true / non-empty: Kubernetes omits them otherwise, and so does `inspect`.
+  hostNetwork?: boolean;
+  hostAliases?: HostAlias[];
 }
 
 export interface Pod {

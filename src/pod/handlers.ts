@@ -1,6 +1,5 @@
 // Runs one probe or lifecycle-hook handler against a container: exec inside the container,
-// tcpSocket / httpGet / grpc from inside the pod's network namespace to the pod's address
-// (127.0.0.1 while pods have no IP of their own), sleep. Named ports resolve against the
+// tcpSocket / httpGet / grpc from inside the pod's network namespace to the pod's IP, sleep. Named ports resolve against the
 // container's `ports`, as the kubelet resolves them.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execInRunningContainer } from '../probe/exec.js';
@@ -28,9 +27,17 @@ export interface HandlerOptions {
   userAgent: 'kube-probe' | 'kube-lifecycle';
 }
 
-/** The address probes and hooks default to: the pod's IP, or loopback for pods without one. */
-function podAddress(_rec: PodRecord): string {
-  return '127.0.0.1';
+/**
+ * The address probes and hooks default to: the pod's IP, as the kubelet's. They still dial
+ * from inside the pod's network namespace, where the pod's IP is local: that needs no route
+ * from the supervisor's namespace (which a CNI network need not give). Pods without an
+ * address of their own (none, records from before networking) and hostNetwork pods (whose
+ * reported address may be the bridge's, which exists only while a bridged pod runs) are
+ * dialled on loopback.
+ */
+export function podAddress(rec: PodRecord): string {
+  const net = rec.sandbox.network;
+  return net?.driver === 'bridge' ? net.podIPs[0] : '127.0.0.1';
 }
 
 function resolvePort(spec: Container | undefined, port: number | string): number | undefined {

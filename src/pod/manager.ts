@@ -10,6 +10,7 @@ import { readJson, writeJsonAtomic } from '../state/atomic.js';
 import { StatePaths } from '../state/paths.js';
 import type { PodRecord } from '../state/records.js';
 import { AlreadyExistsError, NotFoundError, PodrunError } from '../util/errors.js';
+import { netConfigFromEnv } from '../net/net-config.js';
 import { backoffFromEnv, type BackoffSettings } from './backoff.js';
 import { PodController } from './controller.js';
 import { kernelRuntime } from './kernel-runtime.js';
@@ -29,6 +30,8 @@ export class PodManager {
   ) {
     mkdirSync(state.podsDir, { recursive: true });
     this.backoff = backoffFromEnv(env);
+    // The network step reads them at each create; a bad value stops the supervisor at its start.
+    netConfigFromEnv(env, state.root);
   }
 
   private now(): string {

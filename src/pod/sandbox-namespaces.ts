@@ -27,15 +27,19 @@ export const pinDirStep: SandboxStep = {
  * Fresh namespaces, pinned. The hostname and loopback are set while inside: they belong to
  * the new UTS and net namespaces and end with them. Unpinning ends the namespaces once no
  * process is left in them (the later steps' undos have killed the holder and containers).
+ * A hostNetwork pod pins the supervisor's own network namespace instead (IPC and UTS stay
+ * its own): its loopback is the host's, and is left alone.
  */
 export const namespacesStep: SandboxStep = {
   name: 'namespaces',
-  setUp({ paths, rec }) {
+  setUp({ pod, paths, rec }) {
     for (const t of PINNED) closeSync(openSync(paths.ns(t), 'w'));
-    withNamespaces({ create: [...PINNED] }, () => {
+    const fresh = pod.spec.hostNetwork ? PINNED.filter((t) => t !== 'net') : [...PINNED];
+    if (pod.spec.hostNetwork) mount('/proc/thread-self/ns/net', paths.ns('net'), null, MS.BIND);
+    withNamespaces({ create: fresh }, () => {
       sethostname(rec.hostname);
-      linkUp('lo');
-      for (const t of PINNED) mount(`/proc/thread-self/ns/${t}`, paths.ns(t), null, MS.BIND);
+      if (fresh.includes('net')) linkUp('lo');
+      for (const t of fresh) mount(`/proc/thread-self/ns/${t}`, paths.ns(t), null, MS.BIND);
     });
   },
   undo({ paths }) {

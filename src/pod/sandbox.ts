@@ -5,6 +5,7 @@
 // any point. A new part of the sandbox (a network, a hardening or a resource step) is one
 // more entry in SANDBOX_STEPS (README, "Architecture").
 import { rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { mountsUnder, unmountAllUnder } from '../kernel/mountinfo.js';
 import type { Pod } from '../model/pod.js';
 import { podHostname } from '../model/names.js';
@@ -12,10 +13,12 @@ import type { PodPaths } from '../state/paths.js';
 import type { SandboxRecord } from '../state/records.js';
 import { PodrunError } from '../util/errors.js';
 import { setUpAll, undoAll } from '../util/steps.js';
-import { etcFilesStep } from './hosts-files.js';
+import { etcFilesStep } from './sandbox-etc-files.js';
 import { pauseHolderStep } from './pause-holder.js';
 import { podCgroupPath, podCgroupStep } from './pod-cgroup.js';
 import { namespacesStep, pinDirStep } from './sandbox-namespaces.js';
+import { hostPortsStep } from './sandbox-host-ports.js';
+import { networkStep } from './sandbox-network.js';
 import type { SandboxStep } from './sandbox-step.js';
 import { shmStep, volumesStep } from './sandbox-volumes.js';
 
@@ -26,6 +29,8 @@ export { podCgroupPath };
 export const SANDBOX_STEPS: readonly SandboxStep[] = [
   pinDirStep,
   namespacesStep,
+  networkStep,
+  hostPortsStep,
   shmStep,
   volumesStep,
   etcFilesStep,
@@ -39,7 +44,8 @@ export function createSandbox(pod: Pod, paths: PodPaths): SandboxRecord {
   const rec: SandboxRecord = {
     state: 'creating',
     cgroup,
-    hostname: podHostname(pod),
+    // A hostNetwork pod has the node's hostname, as on Kubernetes (in a UTS namespace of its own here).
+    hostname: pod.spec.hostNetwork ? hostname() : podHostname(pod),
     namespaces: { net: paths.ns('net'), ipc: paths.ns('ipc'), uts: paths.ns('uts') },
   };
   setUpAll(SANDBOX_STEPS, { pod, paths, cgroup, rec }, (step, err) => {

@@ -179,6 +179,23 @@ export function containerStatus(rec: PodRecord, c: ContainerRecord) {
   };
 }
 
+/**
+ * podIP(s): the pod's addresses, IPv4 first (a hostNetwork pod's are the host's, as on
+ * Kubernetes). hostIP(s): the host's addresses (a node's, as Kubernetes reports them). A pod
+ * without a network record (made before networking) has loopback only, as it had then.
+ */
+function networkStatus(rec: PodRecord): Pick<PodView['status'], 'hostIP' | 'hostIPs' | 'podIP' | 'podIPs'> {
+  const net = rec.sandbox.network;
+  const hostIPs = net?.hostIPs ?? ['127.0.0.1'];
+  const podIPs = net?.podIPs ?? [];
+  return {
+    hostIP: hostIPs[0],
+    hostIPs: hostIPs.map((ip) => ({ ip })),
+    ...(podIPs.length ? { podIP: podIPs[0] } : {}),
+    podIPs: podIPs.map((ip) => ({ ip })),
+  };
+}
+
 /** The Pod object `inspect` prints: metadata, spec, status with podrun's fields. */
 export function podView(rec: PodRecord): PodView {
   const { pod } = rec;
@@ -198,8 +215,7 @@ export function podView(rec: PodRecord): PodView {
       phase: podPhase(rec),
       ...(rec.terminal ? { reason: rec.terminal.reason, message: rec.terminal.message } : {}),
       conditions: podConditions(rec),
-      hostIP: '127.0.0.1',
-      podIPs: [] as { ip: string }[],
+      ...networkStatus(rec),
       ...(rec.startedAt ? { startTime: rec.startedAt } : {}),
       initContainerStatuses: rec.containers.filter((c) => c.init).map((c) => containerStatus(rec, c)),
       containerStatuses: rec.containers.filter((c) => !c.init).map((c) => containerStatus(rec, c)),

@@ -46,6 +46,18 @@ export class PodPaths {
   ns(type: 'net' | 'ipc' | 'uts'): string {
     return join(this.dir, 'ns', type);
   }
+  /** The state root this pod directory is in (ROOT/pods/NAME). */
+  get stateDir(): string {
+    return join(this.dir, '..', '..');
+  }
+  /** The pod network's plan (src/net), written before the network is made. */
+  get network(): string {
+    return join(this.dir, 'network.json');
+  }
+  /** The hostPort rules about to be added (the host-ports step). */
+  get hostPorts(): string {
+    return join(this.dir, 'host-ports.json');
+  }
   get shm(): string {
     return join(this.dir, 'shm');
   }

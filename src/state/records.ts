@@ -1,6 +1,7 @@
 // The on-disk record of a pod. Only the supervisor writes it (one writer per root),
 // the CLI reads it; writes are atomic renames.
 import type { Pod } from '../model/pod.js';
+import type { PodNetworkMode } from '../model/pod-network.js';
 import { NotFoundError } from '../util/errors.js';
 import { readJson } from './atomic.js';
 import type { StatePaths } from './paths.js';
@@ -46,6 +47,17 @@ export interface BackoffEntry {
 
 export type SandboxState = 'creating' | 'ready' | 'removing';
 
+/** A pod's network (src/net); absent in records of podrun before networking: no network. */
+export interface NetworkRecord {
+  driver: PodNetworkMode;
+  /** IPv4 first; empty without an address of the pod's own (none). */
+  podIPs: string[];
+  /** The host's addresses, IPv4 first (src/net/net-config.ts hostAddresses). */
+  hostIPs: string[];
+  /** The host end of the pod's veth pair (bridge). */
+  veth?: string;
+}
+
 export interface SandboxRecord {
   state: SandboxState;
   pid?: number;
@@ -54,6 +66,7 @@ export interface SandboxRecord {
   namespaces: { net: string; ipc: string; uts: string };
   pidNamespace?: string;
   hostname: string;
+  network?: NetworkRecord;
 }
 
 export interface ConditionRecord {

@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { execa, type ResultPromise } from 'execa';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { canRun, inspect, manifest, newRoot, ok, podrun, PODRUN, processesIn, runPod, stopSupervisor, removeRoot, until } from './helpers.js';
+import { canRun, inspect, manifest, newRoot, ok, podrun, PODRUN, inStandInHost, processesIn, runPod, stopSupervisor, removeRoot, until } from './helpers.js';
 
 const root = canRun ? newRoot('cleanup') : '/nonexistent';
 const CG_PARENT = '/sys/fs/cgroup/unified/podrun';
@@ -202,7 +202,7 @@ describe.skipIf(!canRun)('cleanup: nothing leaks', () => {
     const ctrCgroup = join(p.status.sandbox.cgroup, 'ctr-a');
     expect(mountsMentioning(join(root, 'pods', name, 'volumes', 'mem')).some((l) => l.includes(' tmpfs '))).toBe(true);
 
-    const exec = execa(PODRUN, ['--root', root, 'exec', name, '--', 'sleep', '100'], { reject: false, env: { PODRUN_SUPERVISOR_IDLE_MS: '3000' } });
+    const exec = execa(...inStandInHost(PODRUN, ['--root', root, 'exec', name, '--', 'sleep', '100']), { reject: false, env: { PODRUN_SUPERVISOR_IDLE_MS: '3000' } });
     background.push(exec);
     const execSleep = await until('the exec to run in container a', () =>
       processesIn(ctrCgroup).find((pid) => cmdline(pid).join(' ') === 'sleep 100'),

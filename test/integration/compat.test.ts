@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, canRun, manifest, newRoot, podrun, processesIn, removeRoot, until, type Run } from './helpers.js';
+import { REPO, canRun, inStandInHost, manifest, newRoot, podrun, processesIn, removeRoot, until, type Run } from './helpers.js';
 
 /** The last commit before issue 7's work: the layout of the state root it writes is the contract. */
 const OLD = 'b6372ea';
@@ -19,7 +19,7 @@ let work = '';
 let oldTree = '';
 
 async function oldPodrun(args: string[], input?: string): Promise<Run> {
-  const r = await execa(join(oldTree, 'bin/podrun'), ['--root', root, ...args], { reject: false, timeout: 60_000, env: ENV, ...(input ? { input } : {}) });
+  const r = await execa(...inStandInHost(join(oldTree, 'bin/podrun'), ['--root', root, ...args]), { reject: false, timeout: 60_000, env: ENV, ...(input ? { input } : {}) });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 const newPodrun = (args: string[]) => podrun(root, args, { env: ENV });

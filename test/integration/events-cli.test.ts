@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordEvent } from '../../src/events/recorder.js';
 import { StatePaths } from '../../src/state/paths.js';
-import { newRoot, podrun, PODRUN, REPO, until } from './helpers.js';
+import { newRoot, podrun, PODRUN, REPO, inStandInHost, until } from './helpers.js';
 
 const built = existsSync(join(REPO, 'dist/src/cli/main.js'));
 if (!built) process.stderr.write('events CLI tests skipped: run `make build` first (dist/ missing)\n');
@@ -64,7 +64,7 @@ describe.skipIf(!built)('podrun events', () => {
   it('-f prints events appended after it started, and exits 0 when the pod is removed', async () => {
     const p = pod('follow');
     recordEvent(p, { type: 'Normal', reason: 'Created', message: 'Created container app', container: 'app' });
-    const child = execa(PODRUN, ['--root', root, 'events', '-f', '-o', 'json', 'follow'], { reject: false, timeout: 30_000 });
+    const child = execa(...inStandInHost(PODRUN, ['--root', root, 'events', '-f', '-o', 'json', 'follow']), { reject: false, timeout: 30_000 });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     await until('the history', () => out.includes('"Created"'));

@@ -1,7 +1,12 @@
 // Shared helpers of the root-only integration tests: they drive the real compiled CLI
-// (bin/podrun) against a private state root, on the real kernel.
+// (bin/podrun) against a private state root, on the real kernel, inside a network
+// namespace of the test file's own that stands in for the host (podrun makes its bridge
+// in the supervisor's namespace, and tests must never touch the machine's network).
 import { execa, type Options } from 'execa';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,6 +31,45 @@ export function newRoot(tag: string): string {
   return mkdtempSync(join(tmpdir(), `podrun-test-${tag}-`));
 }
 
+let hostNs: string | undefined;
+
+/**
+ * The name (under /run/netns) of this test file's stand-in host: a network namespace made
+ * on first use, with loopback up, and deleted after the file's tests.
+ */
+export function standInHost(): string {
+  if (!hostNs) {
+    const name = `podrun-t-${randomBytes(4).toString('hex')}`;
+    execFileSync('ip', ['netns', 'add', name]);
+    hostNs = name;
+    execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  }
+  return hostNs;
+}
+
+// Registered while the importing test file is collected, so it runs after that file's own
+// afterAll hooks (which stop the supervisors). A process still in the namespace keeps it
+// alive, unnamed, until it exits: nothing of it is on the machine's interfaces.
+afterAll(() => {
+  if (hostNs) execFileSync('ip', ['netns', 'del', hostNs]);
+  hostNs = undefined;
+});
+
+/**
+ * `file args...` run inside the stand-in host's network namespace. nsenter rather than
+ * `ip netns exec`, which also gives the command a private mount namespace: the supervisor's
+ * mounts (pins, overlays) must be the machine's, as they are outside tests. nsenter execs
+ * in place, so the PID is the command's own.
+ */
+export function inStandInHost(file: string, args: string[]): [string, string[]] {
+  return ['nsenter', [`--net=/run/netns/${standInHost()}`, '--', file, ...args]];
+}
+
+/** `ip ...` against the stand-in host (`ip -n NS ...`): its links, addresses, routes. */
+export async function hostIp(...args: string[]): Promise<string> {
+  return (await execa('ip', ['-n', standInHost(), ...args])).stdout;
+}
+
 export interface Run {
   exitCode: number;
   stdout: string;
@@ -33,7 +77,7 @@ export interface Run {
 }
 
 export async function podrun(root: string, args: string[], opts: Options = {}): Promise<Run> {
-  const r = await execa(PODRUN, ['--root', root, ...args], {
+  const r = await execa(...inStandInHost(PODRUN, ['--root', root, ...args]), {
     reject: false,
     timeout: 60_000,
     env: { PODRUN_SUPERVISOR_IDLE_MS: '3000' },
@@ -114,6 +158,22 @@ export function leftovers(root: string): { mounts: string[]; cgroups: string[]; 
   return { mounts, cgroups, pods };
 }
 
+/**
+ * What pod networking may leave in the stand-in host and the root: links other than
+ * loopback (veths, the bridge), leases, nftables tables. All empty once no pod is left.
+ */
+export async function networkLeftovers(root: string): Promise<{ links: string[]; leases: unknown[]; nftTables: string[] }> {
+  const links = (await hostIp('-o', 'link', 'show'))
+    .split('\n')
+    .map((l) => l.split(': ')[1]?.split('@')[0])
+    .filter((n) => n && n !== 'lo');
+  const file = join(root, 'net', 'leases.json');
+  const leases = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).leases as unknown[]) : [];
+  const nft = await execa('nsenter', [`--net=/run/netns/${standInHost()}`, '--', 'nft', 'list', 'tables'], { reject: false });
+  if (nft.exitCode !== 0) throw new Error(`nft list tables: ${nft.stderr}`);
+  return { links, leases, nftTables: nft.stdout.split('\n').filter(Boolean) };
+}
+
 /** Pids of live processes whose cgroup is under `cgroupPath` (a pod's). */
 export function processesIn(cgroupPath: string): number[] {
   const out: number[] = [];
@@ -127,6 +187,25 @@ export function processesIn(cgroupPath: string): number[] {
     }
   }
   return out;
+}
+
+/** kill -9 of the root's supervisor; resolves once it is gone (the next command starts another). */
+export async function killSupervisor(root: string): Promise<void> {
+  const pid = Number(readFileSync(join(root, 'supervisor.pid'), 'utf8'));
+  process.kill(pid, 'SIGKILL');
+  await until('the supervisor to be gone', () => {
+    try {
+      return /^\S+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return true;
+    }
+  });
+}
+
+/** `file args...` run in the stand-in host's namespace, as a host process talking to pods. */
+export async function onStandInHost(file: string, args: string[]): Promise<Run> {
+  const r = await execa(...inStandInHost(file, args), { reject: false, timeout: 30_000 });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 
 /** Asks the root's supervisor to exit (only succeeds when it has no pods). */

@@ -39,7 +39,7 @@ describe.skipIf(!canRun)('podrun --version and info', () => {
     const release = info.kernel.split('.').map(Number);
     expect(info.features.pidfdExitStatus).toBe(release[0] > 6 || (release[0] === 6 && release[1] >= 15));
     expect(info.features.overlayfs).toBe(/\toverlay$/m.test(readFileSync('/proc/filesystems', 'utf8')));
-    expect(info.features).toMatchObject({ networking: false, seccomp: false, images: false, resourceLimits: false, terminals: false });
+    expect(info.features).toMatchObject({ networking: true, seccomp: false, images: false, resourceLimits: false, terminals: false });
     expect(info.features.probes).toEqual(['exec', 'httpGet', 'tcpSocket', 'grpc']);
   });
 
@@ -49,7 +49,7 @@ describe.skipIf(!canRun)('podrun --version and info', () => {
     expect(text).toContain(await sh('uname', '-r'));
     expect(text).toMatch(/^cgroup: +(hybrid|unified), cgroup2 at \/sys\/fs\/cgroup/m);
     expect(text).toMatch(new RegExp(`^state root: +${root}$`, 'm'));
-    expect(text).toMatch(/^ {2}networking: +no \(not built yet/m);
+    expect(text).toMatch(/^ {2}networking: +yes$/m);
   });
 
   it('needs no supervisor: the state root stays absent', () => {

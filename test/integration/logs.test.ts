@@ -5,7 +5,7 @@ import { execa, type ResultPromise } from 'execa';
 import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PODRUN, REPO, canRun, inspect, leftovers, manifest, newRoot, podrun, stopSupervisor, until } from './helpers.js';
+import { PODRUN, REPO, inStandInHost, canRun, inspect, leftovers, manifest, newRoot, podrun, stopSupervisor, until } from './helpers.js';
 
 const MAX_SIZE = 16 * 1024;
 const MAX_FILES = 3;
@@ -40,7 +40,7 @@ describe.skipIf(!canRun)('container logs: rotation, reading across files, follow
 
   /** `podrun logs -f ARGS` in the background; `out()` is what it printed so far. */
   function follow(args: string[]): { proc: ResultPromise; out: () => string } {
-    const proc = execa(PODRUN, ['--root', root, 'logs', '-f', ...args], { env: ENV, reject: false, timeout: 60_000 });
+    const proc = execa(...inStandInHost(PODRUN, ['--root', root, 'logs', '-f', ...args]), { env: ENV, reject: false, timeout: 60_000 });
     followers.push(proc);
     let text = '';
     proc.stdout!.on('data', (b: Buffer) => (text += b.toString()));

@@ -19,7 +19,8 @@ function setUp(k) {
     kind: 'Pod',
     metadata: { name: 'crash' },
     spec: {
-      containers: [{ name: 'c', image: '/', command: ['true'] }],
+      // A hostPort, so that the host-ports step has rules to add and undo.
+      containers: [{ name: 'c', image: '/', command: ['true'], ports: [{ containerPort: 80, hostPort: 18080 }] }],
       volumes: [
         { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
         { name: 'disk', emptyDir: {} },

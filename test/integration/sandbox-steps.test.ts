@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO, canRun, newRoot, removeRoot } from './helpers.js';
+import { REPO, canRun, inStandInHost, networkLeftovers, newRoot, removeRoot } from './helpers.js';
 
 const DRIVER = join(import.meta.dirname, 'sandbox-crash.mjs');
 
@@ -21,6 +21,8 @@ const mountsUnder = (path: string) =>
 const STEP_MARKS: [string, (dir: string, cgroup: string) => string][] = [
   ['pin-dir', (dir) => join(dir, 'ns')],
   ['namespaces', (dir) => join(dir, 'ns', 'net')],
+  ['network', (dir) => join(dir, 'network.json')],
+  ['host-ports', (dir) => join(dir, 'host-ports.json')],
   ['shm', (dir) => join(dir, 'shm')],
   ['volumes', (dir) => join(dir, 'volumes')],
   ['etc-files', (dir) => join(dir, 'etc')],
@@ -50,7 +52,7 @@ describe.skipIf(!canRun)('sandbox steps after a crash', () => {
   // A failed test must not leave its sandbox behind: destroy what is left, then the root.
   const made: [dir: string, uid: string][] = [];
   afterAll(async () => {
-    for (const [dir, uid] of made) if (existsSync(dir)) await execa('node', [DRIVER, 'destroy', dir, uid], { reject: false });
+    for (const [dir, uid] of made) if (existsSync(dir)) await execa(...inStandInHost('node', [DRIVER, 'destroy', dir, uid]), { reject: false });
     await removeRoot(root);
   });
 
@@ -58,7 +60,7 @@ describe.skipIf(!canRun)('sandbox steps after a crash', () => {
     const uid = randomUUID();
     const dir = join(root, 'pods', `${mode}-${n}`);
     made.push([dir, uid]);
-    const r = await execa('node', [DRIVER, mode, dir, uid, String(n)], { reject: false });
+    const r = await execa(...inStandInHost('node', [DRIVER, mode, dir, uid, String(n)]), { reject: false });
     expect(r.signal, `${mode} ${n}: ${r.stderr}`).toBe('SIGKILL');
     const rec = JSON.parse(r.stdout) as { cgroup: string; pid?: number; pidStart?: number };
     const { cgroup } = rec;
@@ -71,7 +73,7 @@ describe.skipIf(!canRun)('sandbox steps after a crash', () => {
     if (done.includes('pause-holder')) expect(holder, 'the pause holder runs').toBeDefined();
 
     for (const attempt of [1, 2]) {
-      const d = await execa('node', [DRIVER, 'destroy', dir, uid], { reject: false });
+      const d = await execa(...inStandInHost('node', [DRIVER, 'destroy', dir, uid]), { reject: false });
       expect(d.exitCode, `destroy #${attempt} after ${mode} ${n}: ${d.stderr}`).toBe(0);
       expect(present(dir, cgroup)).toEqual([]);
       expect(mountsUnder(dir), `mounts after ${mode} ${n}`).toEqual([]);
@@ -79,6 +81,8 @@ describe.skipIf(!canRun)('sandbox steps after a crash', () => {
       expect(existsSync(cgroup), `cgroup after ${mode} ${n}`).toBe(false);
       if (holder) expect(startTime(holder), 'the pause holder is gone').not.toBe(rec.pidStart);
     }
+    // The network's undo took the veth, the bridge (its last pod) and the lease along.
+    expect(await networkLeftovers(root), `network after ${mode} ${n}`).toEqual({ links: [], leases: [], nftTables: [] });
   }
 
   it('knows every step of SANDBOX_STEPS, in order', async () => {

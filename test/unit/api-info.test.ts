@@ -41,10 +41,10 @@ describe('host info', () => {
     expect(info.features.probes).toEqual(['exec', 'httpGet', 'tcpSocket', 'grpc']);
   });
 
-  it('states the features not built yet as false', () => {
+  it('states the features not built yet as false, and networking (built) as true', () => {
     const { networking, seccomp, images, resourceLimits, terminals } = info.features;
     expect({ networking, seccomp, images, resourceLimits, terminals }).toEqual({
-      networking: false, seccomp: false, images: false, resourceLimits: false, terminals: false,
+      networking: true, seccomp: false, images: false, resourceLimits: false, terminals: false,
     });
   });
 });

@@ -89,7 +89,11 @@ describe('the OpenAPI document', () => {
       createdAt: 't',
       startedAt: 't',
       terminal: { reason: 'DeadlineExceeded', message: 'm' },
-      sandbox: { state: 'ready', pid: 1, cgroup: '/x', hostname: 'p', namespaces: { net: 'n', ipc: 'i', uts: 'u' } },
+      sandbox: {
+        state: 'ready', pid: 1, cgroup: '/x', hostname: 'p', namespaces: { net: 'n', ipc: 'i', uts: 'u' },
+        // A pod with addresses: podIP is filled too.
+        network: { driver: 'bridge', podIPs: ['10.89.0.2', 'fd89::2'], hostIPs: ['10.89.0.1', 'fd89::1'], veth: 'pr00000000' },
+      },
       containers: [
         {
           name: 'a', init: false, state: 'running', pid: 2, cgroup: '/x/a', startedAt: 't', restartCount: 1,

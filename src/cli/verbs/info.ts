@@ -14,7 +14,7 @@ const FEATURES: Record<keyof PodrunFeatures, { label: string; without?: string }
   probes: { label: 'probes' },
   lifecycleHooks: { label: 'lifecycle hooks' },
   rootfs: { label: 'image sources' },
-  networking: { label: 'networking', without: `${NOT_BUILT}: loopback only` },
+  networking: { label: 'networking' },
   seccomp: { label: 'seccomp', without: NOT_BUILT },
   images: { label: 'image references', without: `${NOT_BUILT}: a directory or tarball path only` },
   resourceLimits: { label: 'resource limits', without: NOT_BUILT },
