@@ -39,6 +39,8 @@ function ipv6Bytes(text: string): Buffer {
 export function formatIp(bytes: Buffer): string {
   if (bytes.length === 4) return [...bytes].join('.');
   if (bytes.length !== 16) throw new RangeError(`an IP address has 4 or 16 bytes, not ${bytes.length}`);
+  // RFC 5952 section 5: an IPv4-mapped address keeps its dotted tail.
+  if (bytes.subarray(0, 10).every((b) => b === 0) && bytes.readUInt16BE(10) === 0xffff) return `::ffff:${formatIp(bytes.subarray(12))}`;
   const groups = Array.from({ length: 8 }, (_, i) => bytes.readUInt16BE(i * 2));
   // The longest run of two or more zero groups (the first of equal ones) becomes "::".
   let best = { at: -1, len: 1 };
