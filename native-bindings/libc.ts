@@ -40,7 +40,8 @@ function loadKoffi(): typeof import('koffi') {
 let koffiModule: typeof import('koffi') | undefined;
 let libcLib: ReturnType<typeof import('koffi')['load']> | undefined;
 
-function koffi(): typeof import('koffi') {
+/** The koffi module, loaded on first use (libseccomp.ts loads its library through it too). */
+export function koffi(): typeof import('koffi') {
   return (koffiModule ??= loadKoffi());
 }
 

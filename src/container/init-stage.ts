@@ -24,6 +24,7 @@ import {
   sysStep,
   volumesStep,
 } from './rootfs.js';
+import { seccompLibraryStep, seccompStep } from './seccomp/step.js';
 
 const SYNC_FD = 3;
 
@@ -150,10 +151,12 @@ const INIT_STEPS: readonly InitStep[] = [
   etcFilesStep,
   volumesStep,
   readOnlyRootStep,
+  seccompLibraryStep,
   pivotRootStep,
   commandStep,
   workdirStep,
   userStep,
+  seccompStep,
   execStep,
 ];
 

@@ -27,6 +27,8 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
     return { source, target: m.mountPath, readOnly: m.readOnly, field: `${field}.volumeMounts[${i}]` };
   });
   const { uid, gid } = userOf(pod, spec);
+  // null: Unconfined; absent: a pod created before podrun had seccomp, which ran without.
+  const seccomp = readJson<InitConfig['seccomp'] | null>(join(cpaths.dir, 'seccomp.json'));
   return {
     podName: pod.metadata.name,
     containerName: c.name,
@@ -47,5 +49,6 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
     cwd: spec.workingDir ?? '/',
     uid,
     gid,
+    ...(seccomp ? { seccomp } : {}),
   };
 }
