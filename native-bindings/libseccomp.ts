@@ -1,18 +1,18 @@
-// koffi declarations of the libseccomp calls that build and load a seccomp filter
+// koffi declarations of the libseccomp calls that compile a seccomp filter to BPF
 // (libseccomp.so.2, loaded on the first call). libseccomp returns -errno itself rather
 // than setting errno; failures become SyscallError with the call and the name involved.
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { koffi, SyscallError } from './libc.js';
 
 type FfiFunction = (...args: any[]) => any;
 let lib: ReturnType<ReturnType<typeof koffi>['load']> | undefined;
 
-/**
- * Opens the library and registers its struct. A container's init stage calls it before
- * pivot_root, after which the host's libseccomp.so.2 is out of reach.
- */
-export function openLibseccomp(): void {
+function openLibseccomp(): void {
   if (lib) return;
   lib = koffi().load('libseccomp.so.2');
+  // Registered before the first prototype that names it (seccomp_rule_add_array).
   // struct scmp_arg_cmp { unsigned int arg; enum scmp_compare op; scmp_datum_t datum_a, datum_b; }
   koffi().struct('scmp_arg_cmp', { arg: 'uint', op: 'int', datum_a: 'uint64', datum_b: 'uint64' });
 }
@@ -36,7 +36,7 @@ const c = {
   attrSet: declare('int seccomp_attr_set(void *ctx, int attr, uint32_t value)'),
   resolveName: declare('int seccomp_syscall_resolve_name(const char *name)'),
   ruleAdd: declare('int seccomp_rule_add_array(void *ctx, uint32_t action, int syscall, unsigned int count, const scmp_arg_cmp *args)'),
-  load: declare('int seccomp_load(void *ctx)'),
+  exportBpf: declare('int seccomp_export_bpf(void *ctx, int fd)'),
 };
 
 const SCMP_FLTATR_CTL_NNP = 3;
@@ -53,7 +53,7 @@ export interface SeccompArgCmp {
   datum_b: bigint;
 }
 
-/** A filter under construction; release() it whether or not it was loaded. */
+/** A filter under construction; release() it when done. */
 export class SeccompFilter {
   private ctx: unknown;
 
@@ -76,8 +76,21 @@ export class SeccompFilter {
     check(c.ruleAdd(this.ctx, action >>> 0, syscall, args.length, args.length ? args : null), 'seccomp_rule_add_array', name);
   }
 
-  load(): void {
-    check(c.load(this.ctx), 'seccomp_load');
+  /** The compiled program: struct sock_filter[] as the kernel takes it. */
+  exportBpf(): Buffer {
+    // libseccomp 2.5 exports to a file descriptor only.
+    const dir = mkdtempSync(join(tmpdir(), 'podrun-bpf-'));
+    try {
+      const fd = openSync(join(dir, 'filter'), 'w+');
+      try {
+        check(c.exportBpf(this.ctx, fd), 'seccomp_export_bpf');
+      } finally {
+        closeSync(fd);
+      }
+      return readFileSync(join(dir, 'filter'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   release(): void {

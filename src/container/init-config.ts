@@ -1,7 +1,6 @@
 // What the container init stage needs to build one container, computed by the
 // supervisor from the Pod spec (pure logic) and handed over as a JSON file.
 import type { Container, Pod } from '../model/pod.js';
-import type { SeccompProfileFile } from './seccomp/profile.js';
 import { InvalidInputError } from '../util/errors.js';
 import type { SetupStep } from '../util/steps.js';
 
@@ -33,8 +32,8 @@ export interface InitConfig {
   cwd: string;
   uid: number;
   gid: number;
-  /** The profile to load (the `seccomp` step); absent: Unconfined. */
-  seccomp?: SeccompProfileFile;
+  /** The seccomp BPF program, base64, that the `seccomp` step installs; absent: Unconfined. */
+  seccompFilter?: string;
 }
 
 /** What the init stage's steps share: the config, and what earlier steps found. */

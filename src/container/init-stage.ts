@@ -24,7 +24,7 @@ import {
   sysStep,
   volumesStep,
 } from './rootfs.js';
-import { seccompLibraryStep, seccompStep } from './seccomp/step.js';
+import { seccompStep } from './seccomp/step.js';
 
 const SYNC_FD = 3;
 
@@ -151,7 +151,6 @@ const INIT_STEPS: readonly InitStep[] = [
   etcFilesStep,
   volumesStep,
   readOnlyRootStep,
-  seccompLibraryStep,
   pivotRootStep,
   commandStep,
   workdirStep,

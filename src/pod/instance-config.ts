@@ -4,6 +4,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerArgv, containerEnv, userOf, type BindMount, type InitConfig } from '../container/init-config.js';
+import type { SeccompProfileFile } from '../container/seccomp/profile.js';
+import { seccompProgram, type ConfiguredCapabilities } from '../container/seccomp/program.js';
 import type { Container } from '../model/pod.js';
 import { readJson } from '../state/atomic.js';
 import type { PodPaths } from '../state/paths.js';
@@ -28,8 +30,8 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
   });
   const { uid, gid } = userOf(pod, spec);
   // null: Unconfined; absent: a pod created before podrun had seccomp, which ran without.
-  const seccomp = readJson<InitConfig['seccomp'] | null>(join(cpaths.dir, 'seccomp.json'));
-  return {
+  const seccomp = readJson<SeccompProfileFile | null>(join(cpaths.dir, 'seccomp.json'));
+  const cfg: InitConfig = {
     podName: pod.metadata.name,
     containerName: c.name,
     image: readJson<InitConfig['image']>(join(cpaths.dir, 'image.json'))!,
@@ -49,6 +51,7 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
     cwd: spec.workingDir ?? '/',
     uid,
     gid,
-    ...(seccomp ? { seccomp } : {}),
   };
+  if (seccomp) cfg.seccompFilter = seccompProgram(seccomp, uid, (cfg as InitConfig & ConfiguredCapabilities).capabilities?.effective);
+  return cfg;
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerArgv, type InitConfig } from '../container/init-config.js';
+import type { SeccompProfileFile } from '../container/seccomp/profile.js';
 import { selectSeccompProfile } from '../container/seccomp/select.js';
 import type { Pod } from '../model/pod.js';
 import { readJson, writeJsonAtomic } from '../state/atomic.js';
@@ -116,7 +117,7 @@ export class PodManager {
         ...pod.spec.containers.map((c, i) => ({ c, init: false, field: `spec.containers[${i}]` })),
       ];
       const images = new Map<string, InitConfig['image']>();
-      const seccomp = new Map<string, InitConfig['seccomp'] | null>();
+      const seccomp = new Map<string, SeccompProfileFile | null>();
       for (const { c, field } of all) {
         images.set(c.name, await this.runtime.resolveImage(c.image, `${field}.image`, this.state.imageCache));
         containerArgv(c, new Map(), field); // command is required for path images

@@ -8,6 +8,7 @@ import { capName, capsFromMask } from '../../src/container/seccomp/caps.js';
 import { RUNTIME_DEFAULT_PROFILE } from '../../src/container/seccomp/default-profile.js';
 import { validateProfile } from '../../src/container/seccomp/profile.js';
 import { actionValue, filterPlan, type FilterEnvironment } from '../../src/container/seccomp/rules.js';
+import { seccompProgram } from '../../src/container/seccomp/program.js';
 import { selectSeccompProfile } from '../../src/container/seccomp/select.js';
 import { parseManifest } from '../../src/manifest/parse.js';
 import { StatePaths } from '../../src/state/paths.js';
@@ -171,5 +172,16 @@ describe('which profile a container gets', () => {
   it('maps state roots to their seccomp directory as the image cache', () => {
     expect(new StatePaths('/run/podrun').seccompDir).toBe('/var/lib/podrun/seccomp');
     expect(new StatePaths('/tmp/r').seccompDir).toBe('/tmp/r/seccomp');
+  });
+});
+
+describe('the compiled program (libseccomp, no privilege needed)', () => {
+  it('evaluates a non-root container as holding no capabilities, and configured ones as given', () => {
+    const asUser = seccompProgram(RUNTIME_DEFAULT_PROFILE, 1000);
+    expect(Buffer.from(asUser, 'base64').length % 8).toBe(0); // struct sock_filter[]
+    expect(seccompProgram(RUNTIME_DEFAULT_PROFILE, 0, [])).toBe(asUser);
+    const admin = seccompProgram(RUNTIME_DEFAULT_PROFILE, 1000, ['sys_admin']);
+    expect(admin).not.toBe(asUser);
+    expect(seccompProgram(RUNTIME_DEFAULT_PROFILE, 0, ['CAP_SYS_ADMIN'])).toBe(admin);
   });
 });
