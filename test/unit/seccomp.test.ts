@@ -164,6 +164,10 @@ describe('which profile a container gets', () => {
     const bad = () => select(pod(undefined, { seccompProfile: { type: 'Localhost', localhostProfile: 'bad.json' } }));
     expect(bad).toThrow(InvalidInputError);
     expect(bad).toThrow(`spec.containers[0].securityContext.seccompProfile.localhostProfile: seccomp profile ${join(dir, 'bad.json')}:`);
+    writeFileSync(join(dir, 'arch.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_NOPE'] }));
+    expect(() => select(pod(undefined, { seccompProfile: { type: 'Localhost', localhostProfile: 'arch.json' } }))).toThrow(
+      `spec.containers[0].securityContext.seccompProfile.localhostProfile: seccomp profile ${join(dir, 'arch.json')}: seccomp_arch_resolve_name (nope): EINVAL`,
+    );
     const missing = () => select(pod({ seccompProfile: { type: 'Localhost', localhostProfile: 'no.json' } }));
     expect(missing).toThrow(NotFoundError);
     expect(missing).toThrow(`spec.securityContext.seccompProfile.localhostProfile: seccomp profile ${join(dir, 'no.json')} not found`);
