@@ -34,6 +34,13 @@ describe.skipIf(!canRun)('seccomp profiles', () => {
     expect(await output('sc-unconfined', status, seccompOf('Unconfined'))).toMatch(/^Seccomp:\s+0$/m);
   });
 
+  it('Node (which the probe tests run in containers) works under RuntimeDefault: files, timers, a listening socket', async () => {
+    const js = "const s=require('fs').readFileSync('/proc/self/status','utf8').match(/^Seccomp:.*$/m)[0];" +
+      "setTimeout(()=>require('net').createServer().listen(0,'127.0.0.1',function(){console.log(s, 'listening', this.address().port>0);process.exit(0)}),10)";
+    const out = await output('sc-node', [process.execPath, '-e', js], {}, {}, '/');
+    expect(out).toMatch(/^Seccomp:\s+2 listening true$/m);
+  });
+
   it('takes the container profile over the pod profile', async () => {
     expect(await output('sc-override', status, seccompOf('RuntimeDefault'), seccompOf('Unconfined'))).toMatch(/^Seccomp:\s+2$/m);
   });
