@@ -188,4 +188,14 @@ describe('the compiled program (libseccomp, no privilege needed)', () => {
     expect(admin).not.toBe(asUser);
     expect(seccompProgram(RUNTIME_DEFAULT_PROFILE, 0, ['CAP_SYS_ADMIN'])).toBe(admin);
   });
+
+  // x86_64: AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, __X32_SYSCALL_BIT; arm64: AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM.
+  const ARCH_CONSTANTS: Record<string, number[]> = { x64: [0xc000003e, 0x40000003, 0x40000000], arm64: [0xc00000b7, 0x40000028] };
+
+  it('checks the architecture and its 32-bit halves, so a compat call cannot bypass the filter', () => {
+    const program = Buffer.from(seccompProgram(RUNTIME_DEFAULT_PROFILE, 0), 'base64');
+    // struct sock_filter { u16 code; u8 jt, jf; u32 k }: the constants compared against.
+    const ks = new Set(Array.from({ length: program.length / 8 }, (_, i) => program.readUInt32LE(i * 8 + 4)));
+    expect(ARCH_CONSTANTS[process.arch].filter((k) => !ks.has(k))).toEqual([]);
+  });
 });
