@@ -40,7 +40,8 @@ function loadKoffi(): typeof import('koffi') {
 let koffiModule: typeof import('koffi') | undefined;
 let libcLib: ReturnType<typeof import('koffi')['load']> | undefined;
 
-function koffi(): typeof import('koffi') {
+/** The koffi module, loaded on first use (libseccomp.ts loads its library through it too). */
+export function koffi(): typeof import('koffi') {
   return (koffiModule ??= loadKoffi());
 }
 
@@ -91,7 +92,15 @@ const c = {
   setresgid: libc.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
   setresuid: libc.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
   flock: libc.func('int flock(int fd, int op)'),
+  prctlFprog: libc.func('int prctl(int option, unsigned long mode, const sock_fprog *prog, unsigned long a4, unsigned long a5)'),
 };
+
+// Registered before prctlFprog's first declaration names it.
+let fprogDeclared = false;
+function declareFprog(): void {
+  if (!fprogDeclared) koffi().struct('sock_fprog', { len: 'uint16', filter: 'void *' });
+  fprogDeclared = true;
+}
 
 // Syscall numbers for calls glibc has no wrapper for.
 const SYS: Record<string, { pivot_root: number; pidfd_open: number }> = {
@@ -167,6 +176,17 @@ export function sethostname(name: string): void {
 
 export function prctl(option: number, arg: number): void {
   check(c.prctl(option, arg, 0, 0, 0), 'prctl', undefined, String(option));
+}
+
+const PR_SET_SECCOMP = 22;
+const SECCOMP_MODE_FILTER = 2;
+const SOCK_FILTER_BYTES = 8;
+
+/** Installs a seccomp BPF program (struct sock_filter[]) on the calling thread. */
+export function seccompSetFilter(program: Buffer): void {
+  declareFprog();
+  const prog = { len: program.length / SOCK_FILTER_BYTES, filter: program };
+  check(c.prctlFprog(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog, 0, 0), 'prctl', undefined, 'PR_SET_SECCOMP');
 }
 
 /** Replaces the process image; returns only by throwing. */

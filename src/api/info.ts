@@ -98,7 +98,7 @@ export function hostInfo(stateRoot: string): PodrunInfo {
       lifecycleHooks: [...LIFECYCLE_HANDLERS],
       rootfs: ['directory', 'tarball'],
       networking: true,
-      seccomp: false,
+      seccomp: true,
       images: false,
       resourceLimits: false,
       terminals: false,

@@ -32,6 +32,8 @@ export interface InitConfig {
   cwd: string;
   uid: number;
   gid: number;
+  /** The seccomp BPF program, base64, that the `seccomp` step installs; absent: Unconfined. */
+  seccompFilter?: string;
 }
 
 /** What the init stage's steps share: the config, and what earlier steps found. */

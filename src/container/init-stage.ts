@@ -24,6 +24,7 @@ import {
   sysStep,
   volumesStep,
 } from './rootfs.js';
+import { seccompStep } from './seccomp/step.js';
 
 const SYNC_FD = 3;
 
@@ -154,6 +155,7 @@ const INIT_STEPS: readonly InitStep[] = [
   commandStep,
   workdirStep,
   userStep,
+  seccompStep,
   execStep,
 ];
 

@@ -57,6 +57,7 @@ import {
   parsePorts,
 } from './network.js';
 import { parseLifecycle, parseProbe } from './probes.js';
+import { parseSeccompProfile } from './seccomp.js';
 import { parseIntegerQuantity } from '../model/quantity.js';
 import type {
   Container,
@@ -273,7 +274,7 @@ const SPEC_FIELDS: Fields = {
 };
 
 const POD_SECURITY_CONTEXT_FIELDS: Fields = {
-  known: ['runAsUser', 'runAsGroup'],
+  known: ['runAsUser', 'runAsGroup', 'seccompProfile'],
   notYet: {
     runAsNonRoot: false,
     supplementalGroups: EMPTY,
@@ -281,7 +282,6 @@ const POD_SECURITY_CONTEXT_FIELDS: Fields = {
     fsGroup: EMPTY,
     fsGroupChangePolicy: EMPTY,
     sysctls: EMPTY,
-    seccompProfile: EMPTY,
     appArmorProfile: EMPTY,
     seLinuxOptions: EMPTY,
     seLinuxChangePolicy: EMPTY,
@@ -359,6 +359,7 @@ function parseSecurityContext(o: Obj, path: string, fields: Fields): SecurityCon
   return {
     ...(runAsUser !== undefined ? { runAsUser } : {}),
     ...(runAsGroup !== undefined ? { runAsGroup } : {}),
+    ...parseSeccompProfile(o, path),
   };
 }
 
@@ -448,7 +449,7 @@ const CONTAINER_FIELDS: Fields = {
 };
 
 const CONTAINER_SECURITY_CONTEXT_FIELDS: Fields = {
-  known: ['runAsUser', 'runAsGroup'],
+  known: ['runAsUser', 'runAsGroup', 'seccompProfile'],
   notYet: {
     runAsNonRoot: false,
     privileged: false,
@@ -456,7 +457,6 @@ const CONTAINER_SECURITY_CONTEXT_FIELDS: Fields = {
     readOnlyRootFilesystem: false,
     capabilities: EMPTY,
     procMount: 'Default',
-    seccompProfile: EMPTY,
     appArmorProfile: EMPTY,
     seLinuxOptions: EMPTY,
     windowsOptions: EMPTY,

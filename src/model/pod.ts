@@ -18,6 +18,14 @@ export interface VolumeMount {
 export interface SecurityContext {
   runAsUser?: number;
   runAsGroup?: number;
+  seccompProfile?: SeccompProfile;
+}
+
+/** Kubernetes' seccompProfile; without one anywhere, podrun applies RuntimeDefault. */
+export interface SeccompProfile {
+  type: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
+  /** Localhost only: a path below the seccomp directory of the state root. */
+  localhostProfile?: string;
 }
 
 export interface Container {

@@ -4,6 +4,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerArgv, containerEnv, userOf, type BindMount, type InitConfig } from '../container/init-config.js';
+import type { SeccompProfileFile } from '../container/seccomp/profile.js';
+import { seccompProgram, type ConfiguredCapabilities } from '../container/seccomp/program.js';
 import type { Container } from '../model/pod.js';
 import { readJson } from '../state/atomic.js';
 import type { PodPaths } from '../state/paths.js';
@@ -27,7 +29,9 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
     return { source, target: m.mountPath, readOnly: m.readOnly, field: `${field}.volumeMounts[${i}]` };
   });
   const { uid, gid } = userOf(pod, spec);
-  return {
+  // null: Unconfined; absent: a pod created before podrun had seccomp, which ran without.
+  const seccomp = readJson<SeccompProfileFile | null>(join(cpaths.dir, 'seccomp.json'));
+  const cfg: InitConfig = {
     podName: pod.metadata.name,
     containerName: c.name,
     image: readJson<InitConfig['image']>(join(cpaths.dir, 'image.json'))!,
@@ -48,4 +52,6 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
     uid,
     gid,
   };
+  if (seccomp) cfg.seccompFilter = seccompProgram(seccomp, uid, (cfg as InitConfig & ConfiguredCapabilities).capabilities?.effective);
+  return cfg;
 }

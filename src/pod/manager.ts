@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { containerArgv, type InitConfig } from '../container/init-config.js';
+import type { SeccompProfileFile } from '../container/seccomp/profile.js';
+import { selectSeccompProfile } from '../container/seccomp/select.js';
 import type { Pod } from '../model/pod.js';
 import { readJson, writeJsonAtomic } from '../state/atomic.js';
 import { StatePaths } from '../state/paths.js';
@@ -115,9 +117,11 @@ export class PodManager {
         ...pod.spec.containers.map((c, i) => ({ c, init: false, field: `spec.containers[${i}]` })),
       ];
       const images = new Map<string, InitConfig['image']>();
+      const seccomp = new Map<string, SeccompProfileFile | null>();
       for (const { c, field } of all) {
         images.set(c.name, await this.runtime.resolveImage(c.image, `${field}.image`, this.state.imageCache));
         containerArgv(c, new Map(), field); // command is required for path images
+        seccomp.set(c.name, selectSeccompProfile(pod, c, field, this.state.seccompDir));
       }
       rec.sandbox = this.runtime.createSandbox(pod, paths);
       for (const { c, init } of all) {
@@ -126,6 +130,8 @@ export class PodManager {
         const ccg = join(cgroup, init ? `init-${c.name}` : `ctr-${c.name}`);
         this.runtime.createCgroup(ccg);
         writeFileSync(join(cpaths.dir, 'image.json'), JSON.stringify(images.get(c.name)));
+        // Kept as validated at create, so that restarts load the same profile.
+        writeFileSync(join(cpaths.dir, 'seccomp.json'), JSON.stringify(seccomp.get(c.name)));
         rec.containers.push({ name: c.name, init, state: 'created', cgroup: ccg, restartCount: 0 });
       }
       rec.sandbox.state = 'ready';

@@ -18,6 +18,10 @@ export class StatePaths {
   get imageCache(): string {
     return this.root === DEFAULT_ROOT ? '/var/lib/podrun/images' : join(this.root, 'images');
   }
+  /** Where Localhost seccomp profiles are, as the kubelet's ROOT/seccomp. */
+  get seccompDir(): string {
+    return this.root === DEFAULT_ROOT ? '/var/lib/podrun/seccomp' : join(this.root, 'seccomp');
+  }
   get socket(): string {
     return join(this.root, 'supervisor.sock');
   }
