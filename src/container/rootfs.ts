@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CLONE, MS, MNT_DETACH, chdir, mknod, mount, pivotRoot, umount2, unshare } from '../../native-bindings/libc.js';
 import { ensureMountPoint, secureJoin } from '../kernel/fsutil.js';
 import { StartError } from '../util/errors.js';
+import { copyHostDevices } from './host-devices.js';
 import type { InitConfig, InitStep } from './init-config.js';
 
 const S_IFCHR = 0o020000;
@@ -91,7 +92,10 @@ export const procStep: InitStep = {
   },
 };
 
-/** A tmpfs /dev with the standard nodes, a private devpts, the pod's shm and the fd links. */
+/**
+ * A tmpfs /dev with the standard nodes (a privileged container: and the host's), a private
+ * devpts, the pod's shm and the fd links.
+ */
 export const devStep: InitStep = {
   name: 'dev',
   setUp({ cfg }) {
@@ -104,6 +108,7 @@ export const devStep: InitStep = {
       // mknod applies the umask (0644 under 022); every user must be able to use these.
       chmodSync(path, 0o666);
     }
+    if (cfg.privileged) copyHostDevices(dev);
     mkdirSync(join(dev, 'pts'));
     mount('devpts', join(dev, 'pts'), 'devpts', MS.NOSUID | MS.NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
     symlinkSync('pts/ptmx', join(dev, 'ptmx'));
@@ -117,12 +122,13 @@ export const devStep: InitStep = {
   },
 };
 
+/** Read-only, except for a privileged container. */
 export const sysStep: InitStep = {
   name: 'sys',
   setUp({ cfg }) {
     const sys = join(cfg.rootfs, 'sys');
     mkdirSync(sys, { recursive: true });
-    mount('sysfs', sys, 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
+    mount('sysfs', sys, 'sysfs', (cfg.privileged ? 0 : MS.RDONLY) | MS.NOSUID | MS.NODEV | MS.NOEXEC);
   },
 };
 
@@ -170,11 +176,15 @@ function isHostRoot(cfg: InitConfig): boolean {
   return cfg.image.kind === 'host';
 }
 
-/** The host root is shown read-only (its entries are read-only binds; this seals the top). */
+/**
+ * The host root is shown read-only (its entries are read-only binds; this seals the top), and
+ * so is an image root with readOnlyRootFilesystem. Volumes, /dev, /proc and /etc files are
+ * mounts of their own and keep their modes.
+ */
 export const readOnlyRootStep: InitStep = {
   name: 'read-only-root',
   setUp({ cfg }) {
-    if (isHostRoot(cfg)) mount(null, cfg.rootfs, null, MS.BIND | MS.REMOUNT | MS.RDONLY);
+    if (isHostRoot(cfg) || cfg.readOnlyRootFilesystem) mount(null, cfg.rootfs, null, MS.BIND | MS.REMOUNT | MS.RDONLY);
   },
 };
 
