@@ -2,7 +2,8 @@
 // and no_new_privs of a container's main process (/proc/1/status, read through exec, which
 // shares its PID namespace), what the main process itself may do (its script's output in
 // the logs: exec does not carry these restrictions yet), masked and read-only /proc and
-// /sys paths, privileged containers, and the session the main process leads.
+// /sys paths, privileged containers, readOnlyRootFilesystem, and the session the main
+// process leads.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canRun, leftovers, manifest, newRoot, podrun, removeRoot, runPod, until } from './helpers.js';
@@ -41,7 +42,8 @@ describe.skipIf(!canRun)('container hardening', () => {
         { name: 'user', command: report, ...sc({ runAsUser: 1000, runAsGroup: 1000, capabilities: { add: ['NET_ADMIN'] } }) },
         { name: 'esc', command: report, ...sc({ allowPrivilegeEscalation: true }) },
         { name: 'priv', command: report, ...sc({ privileged: true }) },
-      ]),
+        { name: 'rofs', command: report, mounts: [{ name: 'scratch', mountPath: '/scratch' }], ...sc({ readOnlyRootFilesystem: true }) },
+      ], { volumes: [{ name: 'scratch', emptyDir: {} }] }),
     );
   });
 
@@ -146,6 +148,16 @@ describe.skipIf(!canRun)('container hardening', () => {
     const devs = await exec('priv', 'stat -c %t:%T /dev/kmsg');
     expect(devs.stdout.trim()).toBe('1:b');
     expect((await exec('def', 'ls /dev/kmsg')).exitCode).not.toBe(0);
+  });
+
+  it('readOnlyRootFilesystem: the root refuses writes, an emptyDir takes them', async () => {
+    const root = await exec('rofs', 'touch /new-file');
+    expect(root.exitCode).not.toBe(0);
+    expect(root.stderr).toMatch(/Read-only file system/);
+    const vol = await exec('rofs', 'echo data > /scratch/f && cat /scratch/f');
+    expect([vol.exitCode, vol.stdout.trim()], vol.stderr).toEqual([0, 'data']);
+    // The same image without it stays writable.
+    expect((await exec('def', 'touch /new-file')).exitCode).toBe(0);
   });
 
   it('the main process leads its own session, with no controlling terminal', async () => {
