@@ -44,7 +44,7 @@ describe.skipIf(!canRun)('container hardening', () => {
   const attempts = async (ctr: string): Promise<Record<string, [number, string]>> => {
     const logs = await until(`${ctr}'s report`, async () => {
       const out = (await podrun(root, ['logs', '-c', ctr, POD])).stdout;
-      return /^link=/m.test(out) && out;
+      return /^link=/m.test(out) ? out : '';
     });
     return Object.fromEntries([...logs.matchAll(/^(\w+)=(\d+) ?(.*)$/gm)].map((m) => [m[1], [Number(m[2]), m[3]]]));
   };
