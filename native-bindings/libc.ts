@@ -294,8 +294,6 @@ const hardening = {
 const PR_SET_KEEPCAPS = 8;
 const PR_CAPBSET_DROP = 24;
 const PR_SET_NO_NEW_PRIVS = 38;
-const PR_CAP_AMBIENT = 47;
-const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 
 function prctlChecked(option: number, a2: number, detail: string): void {
@@ -307,17 +305,13 @@ export function dropBoundingCapability(bit: number): void {
   prctlChecked(PR_CAPBSET_DROP, bit, `PR_CAPBSET_DROP ${bit}`);
 }
 
-/** Whether permitted capabilities survive a setresuid away from 0 (effective ones never do). */
-export function setKeepCaps(keep: boolean): void {
-  prctlChecked(PR_SET_KEEPCAPS, keep ? 1 : 0, 'PR_SET_KEEPCAPS');
+/** Permitted capabilities survive the next setresuid away from 0 (effective ones never do). */
+export function setKeepCaps(): void {
+  prctlChecked(PR_SET_KEEPCAPS, 1, 'PR_SET_KEEPCAPS');
 }
 
 export function setNoNewPrivs(): void {
   prctlChecked(PR_SET_NO_NEW_PRIVS, 1, 'PR_SET_NO_NEW_PRIVS');
-}
-
-export function clearAmbientCapabilities(): void {
-  check(c.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), 'prctl', undefined, 'PR_CAP_AMBIENT_CLEAR_ALL');
 }
 
 /** capset(2) of the calling thread: 64-bit masks of the effective, permitted and inheritable sets. */

@@ -1,16 +1,11 @@
-// The process steps that take privileges away before execve, in the order runc uses:
-// no_new_privs, then the bounding set while still root (PR_CAPBSET_DROP needs
+// The process steps that take privileges away before execve: no_new_privs; the
+// bounding set, as runc limits it, while still root (PR_CAPBSET_DROP needs
 // CAP_SETPCAP), keeping the permitted set across the `user` step's setresuid
-// (PR_SET_KEEPCAPS; setresuid away from 0 would clear it), then, as the final user,
-// effective = permitted = the kept set, inheritable and ambient empty.
+// (PR_SET_KEEPCAPS; setresuid away from 0 would clear it; execve resets the flag), then,
+// as the final user, effective = permitted = the kept set, inheritable empty. The kernel
+// keeps the ambient set within the inheritable one, so that empties the ambient set too.
 import { readFileSync } from 'node:fs';
-import {
-  clearAmbientCapabilities,
-  dropBoundingCapability,
-  setCapabilities,
-  setKeepCaps,
-  setNoNewPrivs,
-} from '../../native-bindings/libc.js';
+import { dropBoundingCapability, setCapabilities, setKeepCaps, setNoNewPrivs } from '../../native-bindings/libc.js';
 import { CAPABILITY_NAMES } from '../model/capabilities.js';
 import { capabilityMask } from './capabilities.js';
 import type { InitStep } from './init-config.js';
@@ -31,7 +26,7 @@ export const boundingSetStep: InitStep = {
     for (let bit = 0; bit <= last; bit++) {
       if (!kept.has(CAPABILITY_NAMES[bit])) dropBoundingCapability(bit);
     }
-    if (cfg.uid !== 0) setKeepCaps(true);
+    if (cfg.uid !== 0) setKeepCaps();
   },
 };
 
@@ -40,7 +35,5 @@ export const capabilitiesStep: InitStep = {
   setUp({ cfg }) {
     const mask = capabilityMask(cfg.capabilities.effective);
     setCapabilities(mask, mask, 0n);
-    clearAmbientCapabilities();
-    if (cfg.uid !== 0) setKeepCaps(false);
   },
 };
