@@ -2,8 +2,9 @@
 // already inside the pod's net/IPC/UTS namespaces and the container's new PID namespace.
 // It runs INIT_STEPS in order: join the container cgroup, make a private mount namespace,
 // build the root (mounting /proc, which only a task inside the PID namespace can do right),
-// pivot_root, find the command, set no_new_privs and the capability sets around the drop
-// to the requested user, and execve() it, replacing itself. Nothing a step does outlives the container's namespaces and processes, so no
+// mask and seal /proc and /sys paths, pivot_root, find the command, set no_new_privs and
+// the capability sets around the drop to the requested user, and execve() it, replacing
+// itself. Nothing a step does outlives the container's namespaces and processes, so no
 // step has an undo: a failure ends this process, and its namespaces go with it.
 // Errors go to fd 3 (the sync pipe) as one JSON line; a successful execve closes fd 3
 // (close-on-exec), which is how the supervisor learns that the command started.

@@ -93,8 +93,8 @@ export const procStep: InitStep = {
 };
 
 /**
- * A tmpfs /dev with the standard nodes (a privileged container: and the host's), a private
- * devpts, the pod's shm and the fd links.
+ * A tmpfs /dev with the standard nodes (for a privileged container, the host's too), a
+ * private devpts, the pod's shm and the fd links.
  */
 export const devStep: InitStep = {
   name: 'dev',
