@@ -54,11 +54,15 @@ export function noNewPrivs(sc: SecurityContext | undefined, kept: readonly strin
   return !allow;
 }
 
-/** The InitConfig's capabilities and no_new_privs for a container. */
+/**
+ * The InitConfig's capabilities and no_new_privs for a container. The names there are the
+ * OCI spec's and seccomp profiles' (CAP_CHOWN), as other init steps read them.
+ */
 export function containerPrivileges(
   sc: SecurityContext | undefined,
   available: readonly string[],
 ): { capabilities: { effective: string[]; bounding: string[] }; noNewPrivs: boolean } {
   const kept = capabilitySet(sc, available);
-  return { capabilities: { effective: kept, bounding: kept }, noNewPrivs: noNewPrivs(sc, kept) };
+  const names = kept.map((n) => `CAP_${n}`);
+  return { capabilities: { effective: names, bounding: names }, noNewPrivs: noNewPrivs(sc, kept) };
 }

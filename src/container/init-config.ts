@@ -33,7 +33,7 @@ export interface InitConfig {
   uid: number;
   gid: number;
   /**
-   * Capability names without CAP_ (capabilities.ts). The init stage limits the bounding set
+   * Capability names with CAP_, in bit order (capabilities.ts). The init stage limits the bounding set
    * to `bounding` before `user` and sets effective = permitted = `effective` after it, with
    * empty inheritable and ambient sets as containerd does; so a non-root user keeps none
    * across execve.

@@ -6,7 +6,7 @@
 // keeps the ambient set within the inheritable one, so that empties the ambient set too.
 import { readFileSync } from 'node:fs';
 import { dropBoundingCapability, setCapabilities, setKeepCaps, setNoNewPrivs } from '../../native-bindings/libc.js';
-import { CAPABILITY_NAMES } from '../model/capabilities.js';
+import { CAPABILITY_NAMES, capabilityName } from '../model/capabilities.js';
 import { capabilityMask } from './capabilities.js';
 import type { InitStep } from './init-config.js';
 
@@ -20,7 +20,7 @@ export const noNewPrivsStep: InitStep = {
 export const boundingSetStep: InitStep = {
   name: 'bounding-set',
   setUp({ cfg }) {
-    const kept = new Set(cfg.capabilities.bounding);
+    const kept = new Set(cfg.capabilities.bounding.map(capabilityName));
     // The kernel's own count, so that a capability newer than CAPABILITY_NAMES goes too.
     const last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
     for (let bit = 0; bit <= last; bit++) {
@@ -33,7 +33,7 @@ export const boundingSetStep: InitStep = {
 export const capabilitiesStep: InitStep = {
   name: 'capabilities',
   setUp({ cfg }) {
-    const mask = capabilityMask(cfg.capabilities.effective);
+    const mask = capabilityMask(cfg.capabilities.effective.map((n) => capabilityName(n)!));
     setCapabilities(mask, mask, 0n);
   },
 };

@@ -86,6 +86,13 @@ describe('capability sets', () => {
   });
 });
 
+describe('the init config\'s capabilities', () => {
+  it('names the kept set the OCI way (CAP_...), in bit order, as bounding and effective set', () => {
+    const { capabilities } = containerPrivileges(sc({ capabilities: { drop: ['ALL'], add: ['SETUID', 'CHOWN'] } }), ALL);
+    expect(capabilities).toEqual({ effective: ['CAP_CHOWN', 'CAP_SETUID'], bounding: ['CAP_CHOWN', 'CAP_SETUID'] });
+  });
+});
+
 describe('no_new_privs', () => {
   const nnp = (s: Obj) => containerPrivileges(sc(s), ALL).noNewPrivs;
 
