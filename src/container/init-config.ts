@@ -33,10 +33,10 @@ export interface InitConfig {
   uid: number;
   gid: number;
   /**
-   * Capability names with CAP_, in bit order (capabilities.ts). The init stage limits the bounding set
-   * to `bounding` before `user` and sets effective = permitted = `effective` after it, with
-   * empty inheritable and ambient sets as containerd does; so a non-root user keeps none
-   * across execve.
+   * Capability names with CAP_, in bit order (capabilities.ts). The init stage limits the
+   * bounding set to `bounding` before `user` and sets effective = permitted = `effective`
+   * after it, with empty inheritable and ambient sets as containerd does; so a non-root
+   * user keeps none across execve.
    */
   capabilities: { effective: string[]; bounding: string[] };
   noNewPrivs: boolean;
