@@ -3,7 +3,7 @@
 // /etc files and volumes, then pivot_root. They run in the init stage, on the main thread,
 // synchronously. Every mount lives in the container's own mount namespace, which dies with
 // its last process: that is their undo, so none of these steps has one.
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLONE, MS, MNT_DETACH, chdir, mknod, mount, pivotRoot, umount2, unshare } from '../../native-bindings/libc.js';
 import { ensureMountPoint, secureJoin } from '../kernel/fsutil.js';
@@ -82,11 +82,22 @@ export const rootfsStep: InitStep = {
   },
 };
 
+/**
+ * The directory /proc or /sys is mounted on. An image's symlink there is refused: the mount
+ * would follow it out of the root, and the masks and read-only paths after it.
+ */
+function kernelFsMountPoint(cfg: InitConfig, name: string): string {
+  const path = join(cfg.rootfs, name);
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (!st) mkdirSync(path);
+  else if (!st.isDirectory()) throw setupError(`the image's /${name} is not a directory (a symlink?): refused`);
+  return path;
+}
+
 export const procStep: InitStep = {
   name: 'proc',
   setUp({ cfg }) {
-    const proc = join(cfg.rootfs, 'proc');
-    if (!existsSync(proc)) mkdirSync(proc, { recursive: true });
+    const proc = kernelFsMountPoint(cfg, 'proc');
     // procfs shows the PID namespace of the mounting task: ours, the container's.
     mount('proc', proc, 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC);
   },
@@ -126,8 +137,7 @@ export const devStep: InitStep = {
 export const sysStep: InitStep = {
   name: 'sys',
   setUp({ cfg }) {
-    const sys = join(cfg.rootfs, 'sys');
-    mkdirSync(sys, { recursive: true });
+    const sys = kernelFsMountPoint(cfg, 'sys');
     mount('sysfs', sys, 'sysfs', (cfg.privileged ? 0 : MS.RDONLY) | MS.NOSUID | MS.NODEV | MS.NOEXEC);
   },
 };

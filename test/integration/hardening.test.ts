@@ -4,9 +4,11 @@
 // the logs: exec does not carry these restrictions yet), masked and read-only /proc and
 // /sys paths, privileged containers, readOnlyRootFilesystem, and the session the main
 // process leads.
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canRun, leftovers, manifest, newRoot, podrun, removeRoot, runPod, until } from './helpers.js';
+import { BUSYBOX, canRun, leftovers, manifest, newRoot, podrun, removeRoot, runPod, until } from './helpers.js';
 
 // containerd's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
 // NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP.
@@ -189,6 +191,21 @@ describe.skipIf(!canRun)('container hardening', () => {
     const fields = r.stdout.slice(r.stdout.lastIndexOf(')') + 2).split(' ');
     // After ") ": state ppid pgrp session tty_nr.
     expect({ pgrp: fields[2], session: fields[3], tty: fields[4] }).toEqual({ pgrp: '1', session: '1', tty: '0' });
+  });
+
+  it('refuses an image whose /proc is a symlink (the mount and its masks would follow it)', async () => {
+    const image = mkdtempSync(join(tmpdir(), 'podrun-test-symproc-'));
+    try {
+      cpSync(BUSYBOX, image, { recursive: true, verbatimSymlinks: true });
+      rmSync(join(image, 'proc'), { recursive: true });
+      symlinkSync('/', join(image, 'proc'));
+      const r = await podrun(root, ['run', '-f', '-'], { input: manifest('hard-symproc', [{ name: 'c', image, command: ['true'] }]) });
+      expect(r.exitCode).not.toBe(0);
+      expect(r.stderr).toMatch(/the image's \/proc is not a directory/);
+    } finally {
+      await podrun(root, ['rm', '-f', 'hard-symproc']);
+      rmSync(image, { recursive: true, force: true });
+    }
   });
 
   it('refuses an unknown capability at create, naming the field, and creates nothing', async () => {
