@@ -305,3 +305,44 @@ export function lockExclusive(fd: number, path: string): void {
     if (errnoName(e) !== 'EINTR') throw new SyscallError('flock', e, path);
   }
 }
+
+// Capabilities and no_new_privs: the container init stage's hardening steps.
+const hardening = {
+  capset: libc.func('int capset(const uint8_t *header, const uint8_t *data)'),
+};
+
+const PR_SET_KEEPCAPS = 8;
+const PR_CAPBSET_DROP = 24;
+const PR_SET_NO_NEW_PRIVS = 38;
+const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+
+function prctlChecked(option: number, a2: number, detail: string): void {
+  check(c.prctl(option, a2, 0, 0, 0), 'prctl', undefined, detail);
+}
+
+/** Removes one capability from the calling thread's bounding set (needs CAP_SETPCAP). */
+export function dropBoundingCapability(bit: number): void {
+  prctlChecked(PR_CAPBSET_DROP, bit, `PR_CAPBSET_DROP ${bit}`);
+}
+
+/** Permitted capabilities survive the next setresuid away from 0 (effective ones never do). */
+export function setKeepCaps(): void {
+  prctlChecked(PR_SET_KEEPCAPS, 1, 'PR_SET_KEEPCAPS');
+}
+
+export function setNoNewPrivs(): void {
+  prctlChecked(PR_SET_NO_NEW_PRIVS, 1, 'PR_SET_NO_NEW_PRIVS');
+}
+
+/** capset(2) of the calling thread: 64-bit masks of the effective, permitted and inheritable sets. */
+export function setCapabilities(effective: bigint, permitted: bigint, inheritable: bigint): void {
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0); // pid 0: this thread
+  // Version 3 takes two {effective, permitted, inheritable} u32 triples: low bits, then high.
+  const data = Buffer.alloc(24);
+  [effective, permitted, inheritable].forEach((mask, i) => {
+    data.writeUInt32LE(Number(mask & 0xffffffffn), i * 4);
+    data.writeUInt32LE(Number(mask >> 32n), 12 + i * 4);
+  });
+  check(hardening.capset(header, data), 'capset');
+}

@@ -27,6 +27,8 @@ export interface PodrunFeatures {
   lifecycleHooks: string[];
   /** What `image:` may name: a root filesystem directory or a tar archive of one. */
   rootfs: string[];
+  /** Capability sets, no_new_privs, masked and read-only paths, privileged (container hardening): built. */
+  capabilities: boolean;
   // Not built yet: false until podrun supports them.
   /** Pod networking beyond loopback (pod IPs, a bridge): built. */
   networking: boolean;
@@ -97,6 +99,7 @@ export function hostInfo(stateRoot: string): PodrunInfo {
       probes: [...PROBE_HANDLERS],
       lifecycleHooks: [...LIFECYCLE_HANDLERS],
       rootfs: ['directory', 'tarball'],
+      capabilities: true,
       networking: true,
       seccomp: true,
       images: false,

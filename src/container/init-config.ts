@@ -34,6 +34,17 @@ export interface InitConfig {
   gid: number;
   /** The seccomp BPF program, base64, that the `seccomp` step installs; absent: Unconfined. */
   seccompFilter?: string;
+  /**
+   * Capability names with CAP_, in bit order (capabilities.ts). The init stage limits the
+   * bounding set to `bounding` before `user` and sets effective = permitted = `effective`
+   * after it, with empty inheritable and ambient sets as containerd does; so a non-root
+   * user keeps none across execve.
+   */
+  capabilities: { effective: string[]; bounding: string[] };
+  noNewPrivs: boolean;
+  /** The host's devices in /dev, a writable /sys, no masked or read-only /proc and /sys paths. */
+  privileged: boolean;
+  readOnlyRootFilesystem: boolean;
 }
 
 /** What the init stage's steps share: the config, and what earlier steps found. */

@@ -2,7 +2,8 @@
 // already inside the pod's net/IPC/UTS namespaces and the container's new PID namespace.
 // It runs INIT_STEPS in order: join the container cgroup, make a private mount namespace,
 // build the root (mounting /proc, which only a task inside the PID namespace can do right),
-// pivot_root, find the command, drop to the requested user and execve() it, replacing
+// mask and seal /proc and /sys paths, pivot_root, find the command, set no_new_privs and
+// the capability sets around the drop to the requested user, and execve() it, replacing
 // itself. Nothing a step does outlives the container's namespaces and processes, so no
 // step has an undo: a failure ends this process, and its namespaces go with it.
 // Errors go to fd 3 (the sync pipe) as one JSON line; a successful execve closes fd 3
@@ -13,6 +14,8 @@ import { clearCloexec, execve, setCloexec, setUser } from '../../native-bindings
 import { joinCgroup } from '../cgroup/cgroup2.js';
 import { StartError } from '../util/errors.js';
 import type { InitConfig, InitContext, InitStep } from './init-config.js';
+import { maskedPathsStep, readOnlyPathsStep } from './proc-paths.js';
+import { boundingSetStep, capabilitiesStep, noNewPrivsStep } from './privileges.js';
 import {
   devStep,
   etcFilesStep,
@@ -24,7 +27,7 @@ import {
   sysStep,
   volumesStep,
 } from './rootfs.js';
-import { seccompStep } from './seccomp/step.js';
+import { seccompPrivilegedStep, seccompStep } from './seccomp/step.js';
 
 const SYNC_FD = 3;
 
@@ -150,11 +153,17 @@ const INIT_STEPS: readonly InitStep[] = [
   sysStep,
   etcFilesStep,
   volumesStep,
+  maskedPathsStep,
+  readOnlyPathsStep,
   readOnlyRootStep,
   pivotRootStep,
   commandStep,
   workdirStep,
+  noNewPrivsStep,
+  seccompPrivilegedStep,
+  boundingSetStep,
   userStep,
+  capabilitiesStep,
   seccompStep,
   execStep,
 ];

@@ -3,11 +3,12 @@
 // /etc files and volumes, then pivot_root. They run in the init stage, on the main thread,
 // synchronously. Every mount lives in the container's own mount namespace, which dies with
 // its last process: that is their undo, so none of these steps has one.
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLONE, MS, MNT_DETACH, chdir, mknod, mount, pivotRoot, umount2, unshare } from '../../native-bindings/libc.js';
 import { ensureMountPoint, secureJoin } from '../kernel/fsutil.js';
 import { StartError } from '../util/errors.js';
+import { copyHostDevices } from './host-devices.js';
 import type { InitConfig, InitStep } from './init-config.js';
 
 const S_IFCHR = 0o020000;
@@ -81,17 +82,31 @@ export const rootfsStep: InitStep = {
   },
 };
 
+/**
+ * The directory /proc or /sys is mounted on. An image's symlink there is refused: the mount
+ * would follow it out of the root, and the masks and read-only paths after it.
+ */
+function kernelFsMountPoint(cfg: InitConfig, name: string): string {
+  const path = join(cfg.rootfs, name);
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (!st) mkdirSync(path);
+  else if (!st.isDirectory()) throw setupError(`the image's /${name} is not a directory (a symlink?): refused`);
+  return path;
+}
+
 export const procStep: InitStep = {
   name: 'proc',
   setUp({ cfg }) {
-    const proc = join(cfg.rootfs, 'proc');
-    if (!existsSync(proc)) mkdirSync(proc, { recursive: true });
+    const proc = kernelFsMountPoint(cfg, 'proc');
     // procfs shows the PID namespace of the mounting task: ours, the container's.
     mount('proc', proc, 'proc', MS.NOSUID | MS.NODEV | MS.NOEXEC);
   },
 };
 
-/** A tmpfs /dev with the standard nodes, a private devpts, the pod's shm and the fd links. */
+/**
+ * A tmpfs /dev with the standard nodes (for a privileged container, the host's too), a
+ * private devpts, the pod's shm and the fd links.
+ */
 export const devStep: InitStep = {
   name: 'dev',
   setUp({ cfg }) {
@@ -104,6 +119,7 @@ export const devStep: InitStep = {
       // mknod applies the umask (0644 under 022); every user must be able to use these.
       chmodSync(path, 0o666);
     }
+    if (cfg.privileged) copyHostDevices(dev);
     mkdirSync(join(dev, 'pts'));
     mount('devpts', join(dev, 'pts'), 'devpts', MS.NOSUID | MS.NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
     symlinkSync('pts/ptmx', join(dev, 'ptmx'));
@@ -117,12 +133,12 @@ export const devStep: InitStep = {
   },
 };
 
+/** Read-only, except for a privileged container. */
 export const sysStep: InitStep = {
   name: 'sys',
   setUp({ cfg }) {
-    const sys = join(cfg.rootfs, 'sys');
-    mkdirSync(sys, { recursive: true });
-    mount('sysfs', sys, 'sysfs', MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC);
+    const sys = kernelFsMountPoint(cfg, 'sys');
+    mount('sysfs', sys, 'sysfs', (cfg.privileged ? 0 : MS.RDONLY) | MS.NOSUID | MS.NODEV | MS.NOEXEC);
   },
 };
 
@@ -170,11 +186,15 @@ function isHostRoot(cfg: InitConfig): boolean {
   return cfg.image.kind === 'host';
 }
 
-/** The host root is shown read-only (its entries are read-only binds; this seals the top). */
+/**
+ * The host root is shown read-only (its entries are read-only binds; this seals the top), and
+ * so is an image root with readOnlyRootFilesystem. Volumes, /dev, /proc and /etc files are
+ * mounts of their own and keep their modes.
+ */
 export const readOnlyRootStep: InitStep = {
   name: 'read-only-root',
   setUp({ cfg }) {
-    if (isHostRoot(cfg)) mount(null, cfg.rootfs, null, MS.BIND | MS.REMOUNT | MS.RDONLY);
+    if (isHostRoot(cfg) || cfg.readOnlyRootFilesystem) mount(null, cfg.rootfs, null, MS.BIND | MS.REMOUNT | MS.RDONLY);
   },
 };
 

@@ -32,3 +32,9 @@ export function processExists(pid: number, startTime: number): boolean {
   const st = readProcStat(pid);
   return !!st && st.startTime === startTime;
 }
+
+/** The calling process's effective capability mask (CapEff of /proc/self/status). */
+export function ownEffectiveCapabilities(): bigint {
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? BigInt(`0x${m[1]}`) : 0n;
+}

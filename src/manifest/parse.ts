@@ -58,6 +58,7 @@ import {
 } from './network.js';
 import { parseLifecycle, parseProbe } from './probes.js';
 import { parseSeccompProfile } from './seccomp.js';
+import { CONTAINER_HARDENING_FIELDS, parseContainerHardening } from './security-context.js';
 import { parseIntegerQuantity } from '../model/quantity.js';
 import type {
   Container,
@@ -449,14 +450,9 @@ const CONTAINER_FIELDS: Fields = {
 };
 
 const CONTAINER_SECURITY_CONTEXT_FIELDS: Fields = {
-  known: ['runAsUser', 'runAsGroup', 'seccompProfile'],
+  known: ['runAsUser', 'runAsGroup', 'seccompProfile', ...CONTAINER_HARDENING_FIELDS],
   notYet: {
     runAsNonRoot: false,
-    privileged: false,
-    allowPrivilegeEscalation: true, // nil means allowed, so true asks for nothing
-    readOnlyRootFilesystem: false,
-    capabilities: EMPTY,
-    procMount: 'Default',
     appArmorProfile: EMPTY,
     seLinuxOptions: EMPTY,
     windowsOptions: EMPTY,
@@ -503,8 +499,9 @@ function parseContainer(
   const env = parseEnv(c, path);
   const volumeMounts = parseVolumeMounts(c, path, volumeNames);
   const sc = optObject(c, 'securityContext', path);
+  const scPath = join(path, 'securityContext');
   const securityContext = sc
-    ? parseSecurityContext(sc, join(path, 'securityContext'), CONTAINER_SECURITY_CONTEXT_FIELDS)
+    ? { ...parseSecurityContext(sc, scPath, CONTAINER_SECURITY_CONTEXT_FIELDS), ...parseContainerHardening(sc, scPath) }
     : undefined;
   const ports = parsePorts(c, path);
   const imagePullPolicy = optEnum(c, 'imagePullPolicy', path, ['Always', 'IfNotPresent', 'Never'] as const);

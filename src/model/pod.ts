@@ -15,10 +15,21 @@ export interface VolumeMount {
   subPath?: string;
 }
 
+export interface Capabilities {
+  add: string[]; // as written: with or without CAP_, or ALL (default [])
+  drop: string[]; // default []
+}
+
 export interface SecurityContext {
   runAsUser?: number;
   runAsGroup?: number;
   seccompProfile?: SeccompProfile;
+  // Container level only, parsed by src/manifest/security-context.ts.
+  capabilities?: Capabilities;
+  privileged?: true; // set only when true, as false asks for nothing
+  allowPrivilegeEscalation?: boolean;
+  procMount?: 'Default';
+  readOnlyRootFilesystem?: true;
 }
 
 /** Kubernetes' seccompProfile; without one anywhere, podrun applies RuntimeDefault. */

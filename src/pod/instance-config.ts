@@ -1,12 +1,14 @@
 // What the init stage of one container instance needs (InitConfig), from the pod record:
 // image, layers, cgroup, /etc files, volume binds (subPath directories created), argv
-// and env with $(VAR) expansion, user.
+// and env with $(VAR) expansion, user, capabilities and the other hardening settings.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { capabilityNames, containerPrivileges } from '../container/capabilities.js';
 import { containerArgv, containerEnv, userOf, type BindMount, type InitConfig } from '../container/init-config.js';
 import type { SeccompProfileFile } from '../container/seccomp/profile.js';
-import { seccompProgram, type ConfiguredCapabilities } from '../container/seccomp/program.js';
+import { seccompProgram } from '../container/seccomp/program.js';
 import type { Container } from '../model/pod.js';
+import { ownEffectiveCapabilities } from '../kernel/procfs.js';
 import { readJson } from '../state/atomic.js';
 import type { PodPaths } from '../state/paths.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
@@ -51,7 +53,13 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
     cwd: spec.workingDir ?? '/',
     uid,
     gid,
+    // The supervisor's own capabilities are what ALL and privileged can give.
+    ...containerPrivileges(spec.securityContext, capabilityNames(ownEffectiveCapabilities())),
+    privileged: spec.securityContext?.privileged === true,
+    readOnlyRootFilesystem: spec.securityContext?.readOnlyRootFilesystem === true,
   };
-  if (seccomp) cfg.seccompFilter = seccompProgram(seccomp, uid, (cfg as InitConfig & ConfiguredCapabilities).capabilities?.effective);
+  // A privileged container runs without a filter, as containerd runs it. The profile's
+  // capability conditions see what the process holds at exec: a non-root user holds none.
+  if (seccomp && !cfg.privileged) cfg.seccompFilter = seccompProgram(seccomp, uid === 0 ? cfg.capabilities.effective : []);
   return cfg;
 }

@@ -41,6 +41,14 @@ describe.skipIf(!canRun)('seccomp profiles', () => {
     expect(out).toMatch(/^Seccomp:\s+2 listening true$/m);
   });
 
+  it('filters a container without no_new_privs too (installed before the capabilities drop), and no privileged one', async () => {
+    const both = ['sh', '-c', 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status'];
+    const escalating = await output('sc-escalate', both, { securityContext: { allowPrivilegeEscalation: true } });
+    expect(escalating).toMatch(/^NoNewPrivs:\s+0$/m);
+    expect(escalating).toMatch(/^Seccomp:\s+2$/m);
+    expect(await output('sc-privileged', both, { securityContext: { privileged: true } })).toMatch(/^Seccomp:\s+0$/m);
+  });
+
   it('takes the container profile over the pod profile', async () => {
     expect(await output('sc-override', status, seccompOf('RuntimeDefault'), seccompOf('Unconfined'))).toMatch(/^Seccomp:\s+2$/m);
   });
@@ -56,7 +64,6 @@ describe.skipIf(!canRun)('seccomp profiles', () => {
     const confined = await output('sc-unshare', cmd, { securityContext: user });
     expect(confined).toMatch(/Operation not permitted/);
     expect(confined).not.toMatch(/unshared/);
-    // The seccomp step set no_new_privs itself: loading a filter without CAP_SYS_ADMIN needs it.
     expect(confined).toMatch(/^NoNewPrivs:\s+1$/m);
     expect(await output('sc-unshare-open', cmd, { securityContext: { ...user, seccompProfile: { type: 'Unconfined' } } })).toMatch(/unshared/);
   });

@@ -47,4 +47,8 @@ describe('host info', () => {
       networking: true, seccomp: true, images: false, resourceLimits: false, terminals: false,
     });
   });
+
+  it('states container hardening (capabilities) as built', () => {
+    expect(info.features.capabilities).toBe(true);
+  });
 });

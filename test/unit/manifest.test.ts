@@ -361,7 +361,7 @@ describe('parseManifest: invalid manifests', () => {
     ['subdomain too long', (p) => { spec(p).subdomain = 'a'.repeat(64); }, 'spec.subdomain', /at most 63/],
     ['pod runAsUser negative', (p) => { spec(p).securityContext = { runAsUser: -1 }; }, 'spec.securityContext.runAsUser', /between 0 and 2147483647/],
     ['container runAsGroup too large', (p) => { ctr(p, 1).securityContext = { runAsGroup: 2147483648 }; }, 'spec.containers[1].securityContext.runAsGroup'],
-    ['container privileged', (p) => { ctr(p, 1).securityContext = { privileged: true }; }, 'spec.containers[1].securityContext.privileged', /not supported by podrun yet/],
+    ['container windowsOptions', (p) => { ctr(p, 1).securityContext = { windowsOptions: { runAsUserName: 'x' } }; }, 'spec.containers[1].securityContext.windowsOptions', /not supported by podrun yet/],
     ['undeclared volume in a mount', (p) => { mount(p, 0, 0).name = 'logs'; }, 'spec.containers[0].volumeMounts[0].name', /Not found: "logs"/],
     ['duplicate mountPath', (p) => { ctr(p, 0).volumeMounts = [{ name: 'data', mountPath: '/d' }, { name: 'data', mountPath: '/d/' }]; },
       'spec.containers[0].volumeMounts[1].mountPath', /must be unique/],

@@ -14,6 +14,7 @@ const FEATURES: Record<keyof PodrunFeatures, { label: string; without?: string }
   probes: { label: 'probes' },
   lifecycleHooks: { label: 'lifecycle hooks' },
   rootfs: { label: 'image sources' },
+  capabilities: { label: 'capabilities' },
   networking: { label: 'networking' },
   seccomp: { label: 'seccomp', without: NOT_BUILT },
   images: { label: 'image references', without: `${NOT_BUILT}: a directory or tarball path only` },

@@ -1,21 +1,28 @@
-// The init stage's `seccomp` step, the last before `exec`: installs the program the
-// supervisor compiled (cfg.seccompFilter; absent = Unconfined) on this thread, the one
-// that goes on to execve.
-import { readFileSync } from 'node:fs';
-import { prctl, seccompSetFilter } from '../../../native-bindings/libc.js';
-import type { InitStep } from '../init-config.js';
-import { capsFromMask } from './caps.js';
+// The init stage's seccomp steps: install the program the supervisor compiled
+// (cfg.seccompFilter; absent = Unconfined) on this thread, the one that goes on to execve.
+// Without no_new_privs the kernel takes a filter only from a task that holds
+// CAP_SYS_ADMIN, so, as runc does, the filter goes on before the capabilities are dropped
+// when no_new_privs is off, and last, just before exec, when it is on (the filter then
+// has to allow only what exec needs).
+import { seccompSetFilter } from '../../../native-bindings/libc.js';
+import type { InitConfig, InitStep } from '../init-config.js';
 
-const PR_SET_NO_NEW_PRIVS = 38;
+function install(cfg: InitConfig): void {
+  if (cfg.seccompFilter) seccompSetFilter(Buffer.from(cfg.seccompFilter, 'base64'));
+}
 
+/** Before `bounding-set`, while the init stage still holds CAP_SYS_ADMIN: for containers without no_new_privs. */
+export const seccompPrivilegedStep: InitStep = {
+  name: 'seccomp-privileged',
+  setUp({ cfg }) {
+    if (!cfg.noNewPrivs) install(cfg);
+  },
+};
+
+/** Just before `exec`: for containers with no_new_privs. */
 export const seccompStep: InitStep = {
   name: 'seccomp',
   setUp({ cfg }) {
-    if (!cfg.seccompFilter) return;
-    const status = readFileSync('/proc/self/status', 'utf8');
-    const held = capsFromMask(/^CapEff:\s*([0-9a-f]+)/m.exec(status)![1]);
-    // Without CAP_SYS_ADMIN the kernel installs a filter only under no_new_privs.
-    if (!held.has('CAP_SYS_ADMIN') && !/^NoNewPrivs:\s*1/m.test(status)) prctl(PR_SET_NO_NEW_PRIVS, 1);
-    seccompSetFilter(Buffer.from(cfg.seccompFilter, 'base64'));
+    if (cfg.noNewPrivs) install(cfg);
   },
 };
