@@ -3,10 +3,10 @@
 // hairpin mode (with br_netfilter loaded, as on these machines; CNI's bridge plugin sets it
 // too). Through ip(8): rtnetlink has no call for it here, and only pods with a hostPort,
 // which already pay for nft, need it.
-import { execaSync } from 'execa';
 import { PodrunError } from '../util/errors.js';
+import { runTool } from '../util/run-tool.js';
 
 export function setHairpin(veth: string): void {
-  const r = execaSync('ip', ['link', 'set', 'dev', veth, 'type', 'bridge_slave', 'hairpin', 'on'], { reject: false });
-  if (r.exitCode !== 0) throw new PodrunError(`ip link set dev ${veth} hairpin on: ${String(r.stderr || r.shortMessage).split('\n')[0]}`);
+  const r = runTool('ip', ['link', 'set', 'dev', veth, 'type', 'bridge_slave', 'hairpin', 'on']);
+  if (!r.ok) throw new PodrunError(`ip link set dev ${veth} hairpin on: ${r.stderr.split('\n')[0]}`);
 }

@@ -3,7 +3,7 @@
 // scripts and the reading of listings are in nftables-script.ts; docs/kubernetes-semantics.md
 // §12 says which traffic reaches a hostPort, as measured.
 import { writeFileSync } from 'node:fs';
-import { execaSync } from 'execa';
+import { runTool, type ToolResult } from '../util/run-tool.js';
 import { PodrunError } from '../util/errors.js';
 import {
   addHostPortsScript,
@@ -20,10 +20,8 @@ import {
 export { hostPortConflict };
 export type { HostPortInUse, HostPortRule, PodRanges };
 
-function nft(args: string[], input?: string): { ok: boolean; stdout: string; stderr: string } {
-  const r = execaSync('nft', args, { reject: false, ...(input !== undefined ? { input } : {}) });
-  if (r.failed && r.exitCode === undefined) throw new PodrunError(`cannot run nft: ${r.shortMessage}`);
-  return { ok: r.exitCode === 0, stdout: String(r.stdout), stderr: String(r.stderr) };
+function nft(args: string[], input?: string): ToolResult {
+  return runTool('nft', args, input);
 }
 
 function run(script: string): void {
