@@ -4,6 +4,7 @@
 #   busybox-static  the test/example root filesystem
 #   iproute2        ip(8), used by tests to look at interfaces
 #   nftables        nft(8), which publishes hostPorts (src/net/nftables.ts)
+#   libseccomp2     libseccomp.so.2, which compiles seccomp profiles (usually present)
 #   util-linux      ipcmk/ipcs for the SysV IPC tests (usually present)
 set -eu
 need=""
@@ -12,6 +13,7 @@ command -v catatonit >/dev/null 2>&1 || [ -x /usr/bin/catatonit ] || need="$need
 command -v ip >/dev/null 2>&1 || need="$need iproute2"
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need="$need nftables"
 command -v ipcmk >/dev/null 2>&1 || need="$need util-linux"
+ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2 ' || need="$need libseccomp2"
 [ -z "$need" ] && exit 0
 echo "installing:$need" >&2
 export DEBIAN_FRONTEND=noninteractive
