@@ -16,6 +16,7 @@
 // first problem found is thrown as an InvalidInputError naming the Kubernetes field path.
 
 import { isScalar, parseAllDocuments } from 'yaml';
+import { checkRunAsNonRoot } from './run-as-non-root.js';
 import {
   absolutePath,
   checkFields,
@@ -142,6 +143,7 @@ export function validatePod(obj: unknown): Pod {
   if (!spec) fail('spec', 'required');
   const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: parseMetadata(metadata), spec: parseSpec(spec) };
   checkNetworkAnnotation(pod.metadata, pod.spec.hostNetwork ?? false, pod.spec.containers);
+  checkRunAsNonRoot(pod);
   return pod;
 }
 
@@ -275,9 +277,8 @@ const SPEC_FIELDS: Fields = {
 };
 
 const POD_SECURITY_CONTEXT_FIELDS: Fields = {
-  known: ['runAsUser', 'runAsGroup', 'seccompProfile'],
+  known: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'seccompProfile'],
   notYet: {
-    runAsNonRoot: false,
     supplementalGroups: EMPTY,
     supplementalGroupsPolicy: 'Merge',
     fsGroup: EMPTY,
@@ -357,9 +358,11 @@ function parseSecurityContext(o: Obj, path: string, fields: Fields): SecurityCon
   checkFields(o, path, fields);
   const runAsUser = optInt(o, 'runAsUser', path, 0, MAX_ID);
   const runAsGroup = optInt(o, 'runAsGroup', path, 0, MAX_ID);
+  const runAsNonRoot = optBool(o, 'runAsNonRoot', path);
   return {
     ...(runAsUser !== undefined ? { runAsUser } : {}),
     ...(runAsGroup !== undefined ? { runAsGroup } : {}),
+    ...(runAsNonRoot !== undefined ? { runAsNonRoot } : {}),
     ...parseSeccompProfile(o, path),
   };
 }
@@ -450,9 +453,8 @@ const CONTAINER_FIELDS: Fields = {
 };
 
 const CONTAINER_SECURITY_CONTEXT_FIELDS: Fields = {
-  known: ['runAsUser', 'runAsGroup', 'seccompProfile', ...CONTAINER_HARDENING_FIELDS],
+  known: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'seccompProfile', ...CONTAINER_HARDENING_FIELDS],
   notYet: {
-    runAsNonRoot: false,
     appArmorProfile: EMPTY,
     seLinuxOptions: EMPTY,
     windowsOptions: EMPTY,

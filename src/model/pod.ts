@@ -23,6 +23,7 @@ export interface Capabilities {
 export interface SecurityContext {
   runAsUser?: number;
   runAsGroup?: number;
+  runAsNonRoot?: boolean; // kept when false: a container's false overrides the pod's true
   seccompProfile?: SeccompProfile;
   // Container level only, parsed by src/manifest/security-context.ts.
   capabilities?: Capabilities;
