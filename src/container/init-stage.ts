@@ -123,7 +123,7 @@ const userStep: InitStep = {
   name: 'user',
   setUp({ cfg }) {
     try {
-      if (cfg.uid !== 0 || cfg.gid !== 0) setUser(cfg.uid, cfg.gid, []);
+      if (cfg.uid !== 0 || cfg.gid !== 0 || cfg.groups.length) setUser(cfg.uid, cfg.gid, cfg.groups);
     } catch (e) {
       throw commandError(cfg, e);
     }

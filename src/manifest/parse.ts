@@ -16,6 +16,7 @@
 // first problem found is thrown as an InvalidInputError naming the Kubernetes field path.
 
 import { isScalar, parseAllDocuments } from 'yaml';
+import { MAX_ID, parsePodGroups, POD_GROUP_FIELDS } from './pod-groups.js';
 import { checkRunAsNonRoot } from './run-as-non-root.js';
 import {
   absolutePath,
@@ -277,12 +278,9 @@ const SPEC_FIELDS: Fields = {
 };
 
 const POD_SECURITY_CONTEXT_FIELDS: Fields = {
-  known: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'seccompProfile'],
+  known: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'seccompProfile', ...POD_GROUP_FIELDS],
   notYet: {
-    supplementalGroups: EMPTY,
     supplementalGroupsPolicy: 'Merge',
-    fsGroup: EMPTY,
-    fsGroupChangePolicy: EMPTY,
     sysctls: EMPTY,
     appArmorProfile: EMPTY,
     seLinuxOptions: EMPTY,
@@ -292,7 +290,6 @@ const POD_SECURITY_CONTEXT_FIELDS: Fields = {
 };
 
 const RESTART_POLICIES: readonly RestartPolicy[] = ['Always', 'OnFailure', 'Never'];
-const MAX_ID = 2147483647;
 
 function parseSpec(s: Obj): PodSpec {
   const path = 'spec';
@@ -326,7 +323,10 @@ function parseSpec(s: Obj): PodSpec {
   const dnsPolicy = parseDnsPolicy(s, path);
   const dnsConfig = parseDnsConfig(s, path, dnsPolicy);
   const sc = optObject(s, 'securityContext', path);
-  const securityContext = sc ? parseSecurityContext(sc, join(path, 'securityContext'), POD_SECURITY_CONTEXT_FIELDS) : undefined;
+  const scPath = join(path, 'securityContext');
+  const securityContext = sc
+    ? { ...parseSecurityContext(sc, scPath, POD_SECURITY_CONTEXT_FIELDS), ...parsePodGroups(sc, scPath) }
+    : undefined;
 
   return {
     containers,

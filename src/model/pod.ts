@@ -25,6 +25,10 @@ export interface SecurityContext {
   runAsGroup?: number;
   runAsNonRoot?: boolean; // kept when false: a container's false overrides the pod's true
   seccompProfile?: SeccompProfile;
+  // Pod level only, parsed by src/manifest/pod-groups.ts.
+  supplementalGroups?: number[];
+  fsGroup?: number;
+  fsGroupChangePolicy?: 'OnRootMismatch' | 'Always'; // the same for emptyDir, the only volume it changes
   // Container level only, parsed by src/manifest/security-context.ts.
   capabilities?: Capabilities;
   privileged?: true; // set only when true, as false asks for nothing

@@ -1,5 +1,6 @@
 // Root-only integration tests of the user settings of securityContext with real pods:
-// runAsNonRoot refused at create, nothing created.
+// runAsNonRoot refused at create, nothing created; supplementalGroups and fsGroup in the
+// process's groups, and fsGroup's ownership of emptyDirs (on disk and Memory).
 import { afterAll, describe, expect, it } from 'vitest';
 import { canRun, inspect, leftovers, manifest, newRoot, podrun, removeRoot, runPod, until } from './helpers.js';
 
@@ -30,6 +31,28 @@ describe.skipIf(!canRun)('container users', () => {
       const out = await until('the uid in the logs', async () => (await podrun(root, ['logs', '-c', 'c', pod])).stdout.trim());
       expect(out).toBe('1000');
       expect((await inspect(root, pod)).spec.securityContext.runAsNonRoot).toBe(true);
+    } finally {
+      await podrun(root, ['rm', '-f', pod]);
+    }
+  });
+
+  it('supplementalGroups and fsGroup are the process\'s groups; emptyDirs are group fsGroup, setgid', async () => {
+    const script = [
+      'id -G',
+      'for d in /disk /mem; do touch $d/f; echo "$d $(stat -c \'%g %A\' $d) $(stat -c %g $d/f)"; done',
+      'exec sleep 3600',
+    ].join('\n');
+    const mounts = [{ name: 'disk', mountPath: '/disk' }, { name: 'mem', mountPath: '/mem' }];
+    const pod = await runPod(root, manifest('users-groups', [{ name: 'c', command: ['sh', '-c', script], mounts }], {
+      securityContext: { runAsUser: 1000, supplementalGroups: [3000], fsGroup: 2000, fsGroupChangePolicy: 'OnRootMismatch' },
+      volumes: [{ name: 'disk', emptyDir: {} }, { name: 'mem', emptyDir: { medium: 'Memory' } }],
+    }));
+    try {
+      const out = await until('the report in the logs', async () => {
+        const logs = (await podrun(root, ['logs', '-c', 'c', pod])).stdout;
+        return /^\/mem /m.test(logs) ? logs.trim().split('\n') : undefined;
+      });
+      expect(out).toEqual(['0 2000 3000', '/disk 2000 drwxrwsrwx 2000', '/mem 2000 drwxrwsrwt 2000']);
     } finally {
       await podrun(root, ['rm', '-f', pod]);
     }
