@@ -32,6 +32,8 @@ export interface InitConfig {
   cwd: string;
   uid: number;
   gid: number;
+  /** AppArmor and SELinux labels for execve (lsm.ts); absent: none. */
+  lsm?: { appArmor?: string; seLinux?: string };
   /** Supplementary groups: the pod's fsGroup and supplementalGroups. */
   groups: number[];
   /** The seccomp BPF program, base64, that the `seccomp` step installs; absent: Unconfined. */

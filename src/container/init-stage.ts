@@ -27,6 +27,7 @@ import {
   sysStep,
   volumesStep,
 } from './rootfs.js';
+import { lsmStep } from './lsm.js';
 import { seccompPrivilegedStep, seccompStep } from './seccomp/step.js';
 
 const SYNC_FD = 3;
@@ -159,6 +160,7 @@ const INIT_STEPS: readonly InitStep[] = [
   pivotRootStep,
   commandStep,
   workdirStep,
+  lsmStep,
   noNewPrivsStep,
   seccompPrivilegedStep,
   boundingSetStep,

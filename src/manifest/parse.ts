@@ -16,6 +16,7 @@
 // first problem found is thrown as an InvalidInputError naming the Kubernetes field path.
 
 import { isScalar, parseAllDocuments } from 'yaml';
+import { checkAppArmorAnnotations, LSM_FIELDS, parseLsm } from './lsm.js';
 import { MAX_ID, parsePodGroups, POD_GROUP_FIELDS } from './pod-groups.js';
 import { checkRunAsNonRoot } from './run-as-non-root.js';
 import {
@@ -145,6 +146,7 @@ export function validatePod(obj: unknown): Pod {
   const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: parseMetadata(metadata), spec: parseSpec(spec) };
   checkNetworkAnnotation(pod.metadata, pod.spec.hostNetwork ?? false, pod.spec.containers);
   checkRunAsNonRoot(pod);
+  checkAppArmorAnnotations(pod.metadata, [...pod.spec.initContainers, ...pod.spec.containers]);
   return pod;
 }
 
@@ -278,12 +280,10 @@ const SPEC_FIELDS: Fields = {
 };
 
 const POD_SECURITY_CONTEXT_FIELDS: Fields = {
-  known: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'seccompProfile', ...POD_GROUP_FIELDS],
+  known: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'seccompProfile', ...POD_GROUP_FIELDS, ...LSM_FIELDS],
   notYet: {
     supplementalGroupsPolicy: 'Merge',
     sysctls: EMPTY,
-    appArmorProfile: EMPTY,
-    seLinuxOptions: EMPTY,
     seLinuxChangePolicy: EMPTY,
     windowsOptions: EMPTY,
   },
@@ -363,6 +363,7 @@ function parseSecurityContext(o: Obj, path: string, fields: Fields): SecurityCon
     ...(runAsUser !== undefined ? { runAsUser } : {}),
     ...(runAsGroup !== undefined ? { runAsGroup } : {}),
     ...(runAsNonRoot !== undefined ? { runAsNonRoot } : {}),
+    ...parseLsm(o, path),
     ...parseSeccompProfile(o, path),
   };
 }
@@ -453,10 +454,8 @@ const CONTAINER_FIELDS: Fields = {
 };
 
 const CONTAINER_SECURITY_CONTEXT_FIELDS: Fields = {
-  known: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'seccompProfile', ...CONTAINER_HARDENING_FIELDS],
+  known: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'seccompProfile', ...LSM_FIELDS, ...CONTAINER_HARDENING_FIELDS],
   notYet: {
-    appArmorProfile: EMPTY,
-    seLinuxOptions: EMPTY,
     windowsOptions: EMPTY,
   },
 };

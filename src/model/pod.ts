@@ -25,6 +25,9 @@ export interface SecurityContext {
   runAsGroup?: number;
   runAsNonRoot?: boolean; // kept when false: a container's false overrides the pod's true
   seccompProfile?: SeccompProfile;
+  // Both levels, parsed by src/manifest/lsm.ts.
+  appArmorProfile?: AppArmorProfile;
+  seLinuxOptions?: SELinuxOptions;
   // Pod level only, parsed by src/manifest/pod-groups.ts.
   supplementalGroups?: number[];
   fsGroup?: number;
@@ -35,6 +38,18 @@ export interface SecurityContext {
   allowPrivilegeEscalation?: boolean;
   procMount?: 'Default';
   readOnlyRootFilesystem?: true;
+}
+
+export interface AppArmorProfile {
+  type: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
+  localhostProfile?: string; // Localhost only: the name of a loaded profile
+}
+
+export interface SELinuxOptions {
+  user?: string;
+  role?: string;
+  type?: string;
+  level?: string;
 }
 
 /** Kubernetes' seccompProfile; without one anywhere, podrun applies RuntimeDefault. */

@@ -55,6 +55,8 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
     uid,
     gid,
     groups: podGroups(pod.spec.securityContext),
+    // Absent for a pod created before podrun had AppArmor and SELinux: none.
+    lsm: readJson<InitConfig['lsm']>(join(cpaths.dir, 'lsm.json')) ?? {},
     // The supervisor's own capabilities are what ALL and privileged can give.
     ...containerPrivileges(spec.securityContext, capabilityNames(ownEffectiveCapabilities())),
     privileged: spec.securityContext?.privileged === true,

@@ -1,6 +1,8 @@
 // Root-only integration tests of the user settings of securityContext with real pods:
 // runAsNonRoot refused at create, nothing created; supplementalGroups and fsGroup in the
-// process's groups, and fsGroup's ownership of emptyDirs (on disk and Memory).
+// process's groups, and fsGroup's ownership of emptyDirs (on disk and Memory); AppArmor
+// and SELinux refused at create on a host without them (the test checks that it is one).
+import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canRun, inspect, leftovers, manifest, newRoot, podrun, removeRoot, runPod, until } from './helpers.js';
 
@@ -56,5 +58,22 @@ describe.skipIf(!canRun)('container users', () => {
     } finally {
       await podrun(root, ['rm', '-f', pod]);
     }
+  });
+
+  const ANN = 'container.apparmor.security.beta.kubernetes.io/c';
+  it.each([
+    ['appArmorProfile', {}, { securityContext: { appArmorProfile: { type: 'RuntimeDefault' } } }, 'spec.containers[0].securityContext.appArmorProfile', 'AppArmor is not enabled on this host'],
+    ['the AppArmor annotation', { [ANN]: 'localhost/mine' }, {}, `metadata.annotations[${ANN}]`, 'AppArmor is not enabled on this host'],
+    ['seLinuxOptions', {}, { securityContext: { seLinuxOptions: { level: 's0:c1,c2' } } }, 'spec.containers[0].securityContext.seLinuxOptions', 'SELinux is not enabled on this host'],
+  ])('%s is refused at create on a host without it, and nothing is created', async (_what, annotations, extra, field, message) => {
+    // This machine has neither; on one that has them, this test would not apply.
+    expect(existsSync('/sys/kernel/security/apparmor') || existsSync('/sys/fs/selinux/enforce')).toBe(false);
+    const m = JSON.parse(manifest('users-lsm', [{ name: 'c', command: ['true'], extra }]));
+    m.metadata.annotations = annotations;
+    const r = await podrun(root, ['create', '-f', '-'], { input: JSON.stringify(m) });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${field}: ${message}`);
+    expect(leftovers(root).pods).not.toContain('users-lsm');
+    expect((await podrun(root, ['inspect', 'users-lsm'])).exitCode).toBe(1);
   });
 });
