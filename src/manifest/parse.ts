@@ -19,6 +19,7 @@ import { isScalar, parseAllDocuments } from 'yaml';
 import { checkAppArmorAnnotations, LSM_FIELDS, parseLsm } from './lsm.js';
 import { MAX_ID, parsePodGroups, POD_GROUP_FIELDS } from './pod-groups.js';
 import { checkRunAsNonRoot } from './run-as-non-root.js';
+import { parseSysctls } from './sysctls.js';
 import {
   absolutePath,
   checkFields,
@@ -280,10 +281,9 @@ const SPEC_FIELDS: Fields = {
 };
 
 const POD_SECURITY_CONTEXT_FIELDS: Fields = {
-  known: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'seccompProfile', ...POD_GROUP_FIELDS, ...LSM_FIELDS],
+  known: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'seccompProfile', 'sysctls', ...POD_GROUP_FIELDS, ...LSM_FIELDS],
   notYet: {
     supplementalGroupsPolicy: 'Merge',
-    sysctls: EMPTY,
     seLinuxChangePolicy: EMPTY,
     windowsOptions: EMPTY,
   },
@@ -325,7 +325,7 @@ function parseSpec(s: Obj): PodSpec {
   const sc = optObject(s, 'securityContext', path);
   const scPath = join(path, 'securityContext');
   const securityContext = sc
-    ? { ...parseSecurityContext(sc, scPath, POD_SECURITY_CONTEXT_FIELDS), ...parsePodGroups(sc, scPath) }
+    ? { ...parseSecurityContext(sc, scPath, POD_SECURITY_CONTEXT_FIELDS), ...parsePodGroups(sc, scPath), ...podSysctls(sc, scPath, hostNetwork) }
     : undefined;
 
   return {
@@ -344,6 +344,11 @@ function parseSpec(s: Obj): PodSpec {
     ...(hostNetwork ? { hostNetwork } : {}),
     ...(hostAliases.length ? { hostAliases } : {}),
   };
+}
+
+function podSysctls(o: Obj, path: string, hostNetwork: boolean): Pick<SecurityContext, 'sysctls'> {
+  const sysctls = parseSysctls(o, path, hostNetwork);
+  return sysctls.length ? { sysctls } : {};
 }
 
 function optLabel(o: Obj, key: string, path: string): string | undefined {

@@ -28,7 +28,8 @@ export interface SecurityContext {
   // Both levels, parsed by src/manifest/lsm.ts.
   appArmorProfile?: AppArmorProfile;
   seLinuxOptions?: SELinuxOptions;
-  // Pod level only, parsed by src/manifest/pod-groups.ts.
+  // Pod level only, parsed by src/manifest/pod-groups.ts and sysctls.ts.
+  sysctls?: Sysctl[];
   supplementalGroups?: number[];
   fsGroup?: number;
   fsGroupChangePolicy?: 'OnRootMismatch' | 'Always'; // the same for emptyDir, the only volume it changes
@@ -43,6 +44,12 @@ export interface SecurityContext {
 export interface AppArmorProfile {
   type: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
   localhostProfile?: string; // Localhost only: the name of a loaded profile
+}
+
+/** A namespaced sysctl; the name in dot form. */
+export interface Sysctl {
+  name: string;
+  value: string;
 }
 
 export interface SELinuxOptions {
