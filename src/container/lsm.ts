@@ -6,13 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { annotationProfile, APPARMOR_ANNOTATION_PREFIX } from '../manifest/lsm.js';
 import type { Container, Pod } from '../model/pod.js';
 import { InvalidInputError } from '../util/errors.js';
-import type { InitStep } from './init-config.js';
-
-/** The labels written before execve; absent: none. */
-export interface LsmLabels {
-  appArmor?: string;
-  seLinux?: string;
-}
+import type { InitStep, LsmLabels } from './init-config.js';
 
 export interface HostLsm {
   appArmor: boolean;
@@ -77,10 +71,11 @@ function seLinuxLabel(pod: Pod, c: Container, containerField: string, host: Host
 export const lsmStep: InitStep = {
   name: 'lsm',
   setUp({ cfg }) {
+    // thread-self: the attributes are the task's own, and this thread is the one that execs.
     if (cfg.lsm?.appArmor) {
-      const attr = existsSync('/proc/self/attr/apparmor/exec') ? '/proc/self/attr/apparmor/exec' : '/proc/self/attr/exec';
+      const attr = existsSync('/proc/thread-self/attr/apparmor/exec') ? '/proc/thread-self/attr/apparmor/exec' : '/proc/thread-self/attr/exec';
       writeFileSync(attr, `exec ${cfg.lsm.appArmor}`);
     }
-    if (cfg.lsm?.seLinux) writeFileSync('/proc/self/attr/exec', cfg.lsm.seLinux);
+    if (cfg.lsm?.seLinux) writeFileSync('/proc/thread-self/attr/exec', cfg.lsm.seLinux);
   },
 };

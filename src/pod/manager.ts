@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerArgv, type InitConfig } from '../container/init-config.js';
+import { containerArgv, type InitConfig, type LsmLabels } from '../container/init-config.js';
 import type { SeccompProfileFile } from '../container/seccomp/profile.js';
 import { selectSeccompProfile } from '../container/seccomp/select.js';
-import { hostLsm, selectLsmLabels, type LsmLabels } from '../container/lsm.js';
+import { hostLsm, selectLsmLabels } from '../container/lsm.js';
 import type { Pod } from '../model/pod.js';
 import { readJson, writeJsonAtomic } from '../state/atomic.js';
 import { StatePaths } from '../state/paths.js';
