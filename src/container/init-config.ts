@@ -15,6 +15,12 @@ export interface BindMount {
   field: string;
 }
 
+/** The labels the command is exec'd with; an absent one: none. */
+export interface LsmLabels {
+  appArmor?: string;
+  seLinux?: string;
+}
+
 export interface InitConfig {
   podName: string;
   containerName: string;
@@ -32,6 +38,10 @@ export interface InitConfig {
   cwd: string;
   uid: number;
   gid: number;
+  /** AppArmor and SELinux labels for execve (lsm.ts); absent: none. */
+  lsm?: LsmLabels;
+  /** Supplementary groups: the pod's fsGroup and supplementalGroups. */
+  groups: number[];
   /** The seccomp BPF program, base64, that the `seccomp` step installs; absent: Unconfined. */
   seccompFilter?: string;
   /**

@@ -27,6 +27,7 @@ import {
   sysStep,
   volumesStep,
 } from './rootfs.js';
+import { lsmStep } from './lsm.js';
 import { seccompPrivilegedStep, seccompStep } from './seccomp/step.js';
 
 const SYNC_FD = 3;
@@ -123,7 +124,7 @@ const userStep: InitStep = {
   name: 'user',
   setUp({ cfg }) {
     try {
-      if (cfg.uid !== 0 || cfg.gid !== 0) setUser(cfg.uid, cfg.gid, []);
+      if (cfg.uid !== 0 || cfg.gid !== 0 || cfg.groups.length) setUser(cfg.uid, cfg.gid, cfg.groups);
     } catch (e) {
       throw commandError(cfg, e);
     }
@@ -159,6 +160,7 @@ const INIT_STEPS: readonly InitStep[] = [
   pivotRootStep,
   commandStep,
   workdirStep,
+  lsmStep,
   noNewPrivsStep,
   seccompPrivilegedStep,
   boundingSetStep,

@@ -16,6 +16,10 @@
 // first problem found is thrown as an InvalidInputError naming the Kubernetes field path.
 
 import { isScalar, parseAllDocuments } from 'yaml';
+import { checkAppArmorAnnotations, LSM_FIELDS, parseLsm } from './lsm.js';
+import { MAX_ID, parsePodGroups, POD_GROUP_FIELDS } from './pod-groups.js';
+import { checkRunAsNonRoot } from './run-as-non-root.js';
+import { parseSysctls } from './sysctls.js';
 import {
   absolutePath,
   checkFields,
@@ -142,6 +146,8 @@ export function validatePod(obj: unknown): Pod {
   if (!spec) fail('spec', 'required');
   const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: parseMetadata(metadata), spec: parseSpec(spec) };
   checkNetworkAnnotation(pod.metadata, pod.spec.hostNetwork ?? false, pod.spec.containers);
+  checkRunAsNonRoot(pod);
+  checkAppArmorAnnotations(pod.metadata, [...pod.spec.initContainers, ...pod.spec.containers]);
   return pod;
 }
 
@@ -275,23 +281,15 @@ const SPEC_FIELDS: Fields = {
 };
 
 const POD_SECURITY_CONTEXT_FIELDS: Fields = {
-  known: ['runAsUser', 'runAsGroup', 'seccompProfile'],
+  known: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'seccompProfile', 'sysctls', ...POD_GROUP_FIELDS, ...LSM_FIELDS],
   notYet: {
-    runAsNonRoot: false,
-    supplementalGroups: EMPTY,
     supplementalGroupsPolicy: 'Merge',
-    fsGroup: EMPTY,
-    fsGroupChangePolicy: EMPTY,
-    sysctls: EMPTY,
-    appArmorProfile: EMPTY,
-    seLinuxOptions: EMPTY,
     seLinuxChangePolicy: EMPTY,
     windowsOptions: EMPTY,
   },
 };
 
 const RESTART_POLICIES: readonly RestartPolicy[] = ['Always', 'OnFailure', 'Never'];
-const MAX_ID = 2147483647;
 
 function parseSpec(s: Obj): PodSpec {
   const path = 'spec';
@@ -325,7 +323,10 @@ function parseSpec(s: Obj): PodSpec {
   const dnsPolicy = parseDnsPolicy(s, path);
   const dnsConfig = parseDnsConfig(s, path, dnsPolicy);
   const sc = optObject(s, 'securityContext', path);
-  const securityContext = sc ? parseSecurityContext(sc, join(path, 'securityContext'), POD_SECURITY_CONTEXT_FIELDS) : undefined;
+  const scPath = join(path, 'securityContext');
+  const securityContext = sc
+    ? { ...parseSecurityContext(sc, scPath, POD_SECURITY_CONTEXT_FIELDS), ...parsePodGroups(sc, scPath), ...podSysctls(sc, scPath, hostNetwork) }
+    : undefined;
 
   return {
     containers,
@@ -345,6 +346,11 @@ function parseSpec(s: Obj): PodSpec {
   };
 }
 
+function podSysctls(o: Obj, path: string, hostNetwork: boolean): Pick<SecurityContext, 'sysctls'> {
+  const sysctls = parseSysctls(o, path, hostNetwork);
+  return sysctls.length ? { sysctls } : {};
+}
+
 function optLabel(o: Obj, key: string, path: string): string | undefined {
   const v = optString(o, key, path) || undefined;
   if (v === undefined) return undefined;
@@ -357,9 +363,12 @@ function parseSecurityContext(o: Obj, path: string, fields: Fields): SecurityCon
   checkFields(o, path, fields);
   const runAsUser = optInt(o, 'runAsUser', path, 0, MAX_ID);
   const runAsGroup = optInt(o, 'runAsGroup', path, 0, MAX_ID);
+  const runAsNonRoot = optBool(o, 'runAsNonRoot', path);
   return {
     ...(runAsUser !== undefined ? { runAsUser } : {}),
     ...(runAsGroup !== undefined ? { runAsGroup } : {}),
+    ...(runAsNonRoot !== undefined ? { runAsNonRoot } : {}),
+    ...parseLsm(o, path),
     ...parseSeccompProfile(o, path),
   };
 }
@@ -450,11 +459,8 @@ const CONTAINER_FIELDS: Fields = {
 };
 
 const CONTAINER_SECURITY_CONTEXT_FIELDS: Fields = {
-  known: ['runAsUser', 'runAsGroup', 'seccompProfile', ...CONTAINER_HARDENING_FIELDS],
+  known: ['runAsUser', 'runAsGroup', 'runAsNonRoot', 'seccompProfile', ...LSM_FIELDS, ...CONTAINER_HARDENING_FIELDS],
   notYet: {
-    runAsNonRoot: false,
-    appArmorProfile: EMPTY,
-    seLinuxOptions: EMPTY,
     windowsOptions: EMPTY,
   },
 };

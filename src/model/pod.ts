@@ -23,13 +23,40 @@ export interface Capabilities {
 export interface SecurityContext {
   runAsUser?: number;
   runAsGroup?: number;
+  runAsNonRoot?: boolean; // kept when false: a container's false overrides the pod's true
   seccompProfile?: SeccompProfile;
+  // Both levels, parsed by src/manifest/lsm.ts.
+  appArmorProfile?: AppArmorProfile;
+  seLinuxOptions?: SELinuxOptions;
+  // Pod level only, parsed by src/manifest/pod-groups.ts and sysctls.ts.
+  sysctls?: Sysctl[];
+  supplementalGroups?: number[];
+  fsGroup?: number;
+  fsGroupChangePolicy?: 'OnRootMismatch' | 'Always'; // the same for emptyDir, the only volume it changes
   // Container level only, parsed by src/manifest/security-context.ts.
   capabilities?: Capabilities;
   privileged?: true; // set only when true, as false asks for nothing
   allowPrivilegeEscalation?: boolean;
   procMount?: 'Default';
   readOnlyRootFilesystem?: true;
+}
+
+export interface AppArmorProfile {
+  type: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
+  localhostProfile?: string; // Localhost only: the name of a loaded profile
+}
+
+/** A namespaced sysctl; the name in dot form. */
+export interface Sysctl {
+  name: string;
+  value: string;
+}
+
+export interface SELinuxOptions {
+  user?: string;
+  role?: string;
+  type?: string;
+  level?: string;
 }
 
 /** Kubernetes' seccompProfile; without one anywhere, podrun applies RuntimeDefault. */

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { capabilityNames, containerPrivileges } from '../container/capabilities.js';
 import { containerArgv, containerEnv, userOf, type BindMount, type InitConfig } from '../container/init-config.js';
+import { podGroups } from '../manifest/pod-groups.js';
 import type { SeccompProfileFile } from '../container/seccomp/profile.js';
 import { seccompProgram } from '../container/seccomp/program.js';
 import type { Container } from '../model/pod.js';
@@ -53,6 +54,9 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
     cwd: spec.workingDir ?? '/',
     uid,
     gid,
+    groups: podGroups(pod.spec.securityContext),
+    // Absent for a pod created before podrun had AppArmor and SELinux: none.
+    lsm: readJson<InitConfig['lsm']>(join(cpaths.dir, 'lsm.json')) ?? {},
     // The supervisor's own capabilities are what ALL and privileged can give.
     ...containerPrivileges(spec.securityContext, capabilityNames(ownEffectiveCapabilities())),
     privileged: spec.securityContext?.privileged === true,

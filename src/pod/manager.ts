@@ -4,9 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerArgv, type InitConfig } from '../container/init-config.js';
+import { containerArgv, type InitConfig, type LsmLabels } from '../container/init-config.js';
 import type { SeccompProfileFile } from '../container/seccomp/profile.js';
 import { selectSeccompProfile } from '../container/seccomp/select.js';
+import { hostLsm, selectLsmLabels } from '../container/lsm.js';
 import type { Pod } from '../model/pod.js';
 import { readJson, writeJsonAtomic } from '../state/atomic.js';
 import { StatePaths } from '../state/paths.js';
@@ -118,10 +119,13 @@ export class PodManager {
       ];
       const images = new Map<string, InitConfig['image']>();
       const seccomp = new Map<string, SeccompProfileFile | null>();
+      const lsm = new Map<string, LsmLabels>();
+      const host = hostLsm();
       for (const { c, field } of all) {
         images.set(c.name, await this.runtime.resolveImage(c.image, `${field}.image`, this.state.imageCache));
         containerArgv(c, new Map(), field); // command is required for path images
         seccomp.set(c.name, selectSeccompProfile(pod, c, field, this.state.seccompDir));
+        lsm.set(c.name, selectLsmLabels(pod, c, field, host));
       }
       rec.sandbox = this.runtime.createSandbox(pod, paths);
       for (const { c, init } of all) {
@@ -132,6 +136,7 @@ export class PodManager {
         writeFileSync(join(cpaths.dir, 'image.json'), JSON.stringify(images.get(c.name)));
         // Kept as validated at create, so that restarts load the same profile.
         writeFileSync(join(cpaths.dir, 'seccomp.json'), JSON.stringify(seccomp.get(c.name)));
+        writeFileSync(join(cpaths.dir, 'lsm.json'), JSON.stringify(lsm.get(c.name)));
         rec.containers.push({ name: c.name, init, state: 'created', cgroup: ccg, restartCount: 0 });
       }
       rec.sandbox.state = 'ready';

@@ -1,6 +1,6 @@
 // The pod's shared memory (/dev/shm of every container) and its volumes: emptyDir
 // directories (tmpfs for medium Memory) under the pod directory, hostPath checks.
-import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MS, mount } from '../../native-bindings/libc.js';
 import type { EmptyDirVolume } from '../model/pod.js';
@@ -56,6 +56,12 @@ export const volumesStep: SandboxStep = {
       mkdirSync(dir, { recursive: true });
       chmodSync(dir, 0o777); // emptyDir is world-writable, as the kubelet makes it
       if (v.emptyDir?.medium === 'Memory') mount('tmpfs', dir, 'tmpfs', MS.NOSUID | MS.NODEV, memoryVolumeOptions(v.emptyDir));
+      const fsGroup = pod.spec.securityContext?.fsGroup;
+      if (fsGroup !== undefined) {
+        // As the kubelet's volume ownership: group fsGroup, setgid so that new files inherit it.
+        chownSync(dir, statSync(dir).uid, fsGroup);
+        chmodSync(dir, (statSync(dir).mode & 0o7777) | 0o2000);
+      }
     });
   },
   undo({ paths }) {

@@ -19,6 +19,7 @@ import { podCgroupPath, podCgroupStep } from './pod-cgroup.js';
 import { namespacesStep, pinDirStep } from './sandbox-namespaces.js';
 import { hostPortsStep } from './sandbox-host-ports.js';
 import { networkStep } from './sandbox-network.js';
+import { sysctlsStep } from './sandbox-sysctls.js';
 import type { SandboxStep } from './sandbox-step.js';
 import { shmStep, volumesStep } from './sandbox-volumes.js';
 
@@ -30,6 +31,7 @@ export const SANDBOX_STEPS: readonly SandboxStep[] = [
   pinDirStep,
   namespacesStep,
   networkStep,
+  sysctlsStep,
   hostPortsStep,
   shmStep,
   volumesStep,
