@@ -5,7 +5,7 @@
 // This module is also the entry of dist/exec.cjs, the CommonJS bundle bin/podrun runs
 // exec from (Node 20's ESM loader costs ~20 ms of start-up; see bench/README.md).
 import type { ExecOptions } from '../pod/exec.js';
-import { PodrunError, UsageError } from '../util/errors.js';
+import { PodrunError } from '../util/errors.js';
 import { report } from './report.js';
 
 export interface FastExec {
@@ -13,7 +13,6 @@ export interface FastExec {
   pod: string;
   argv: string[];
   opts: ExecOptions;
-  tty: boolean;
 }
 
 export function parseExecFast(args: string[]): FastExec | undefined {
@@ -26,7 +25,6 @@ export function parseExecFast(args: string[]): FastExec | undefined {
   if (args[i] !== 'exec') return undefined;
   i++;
   const opts: ExecOptions = { env: [], stdin: false };
-  let tty = false;
   const valueFlags: Record<string, (v: string) => void> = {
     '-c': (v) => (opts.container = v),
     '--container': (v) => (opts.container = v),
@@ -40,7 +38,8 @@ export function parseExecFast(args: string[]): FastExec | undefined {
   for (; i < args.length; i++) {
     const a = args[i];
     if (a === '-i' || a === '--stdin') opts.stdin = true;
-    else if (a === '-t' || a === '--tty') tty = true;
+    // A terminal session is the full CLI's (cli/verbs/exec-terminal.ts): not a hot path.
+    else if (a === '-t' || a === '--tty') return undefined;
     else if (valueFlags[a] && i + 1 < args.length) valueFlags[a](args[++i]);
     else if (a.startsWith('-')) return undefined;
     else break;
@@ -50,13 +49,12 @@ export function parseExecFast(args: string[]): FastExec | undefined {
   if (args[i] === '--') i++;
   const argv = args.slice(i);
   if (argv.length === 0) return undefined;
-  return { root, pod, argv, opts, tty };
+  return { root, pod, argv, opts };
 }
 
 /** Runs a parsed exec; resolves with podrun's exit status (the command's, or 125/126/127). */
 export async function runExec(fast: FastExec): Promise<number> {
   try {
-    if (fast.tty) throw new UsageError('--tty: terminals are not supported by podrun yet');
     // Loaded here, inside the try: failing to load them (koffi, ...) is podrun's failure too.
     const [{ execInContainer }, { StatePaths, resolveRoot }] = await Promise.all([import('../pod/exec.js'), import('../state/paths.js')]);
     return await execInContainer(new StatePaths(resolveRoot(fast.root)), fast.pod, fast.argv, fast.opts);

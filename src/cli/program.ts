@@ -57,7 +57,7 @@ export function build(): Command {
     .command('exec')
     .description('run a command in a running container')
     .option('-i, --stdin', 'forward stdin', false)
-    .option('-t, --tty', 'allocate a terminal (not supported yet)', false)
+    .option('-t, --tty', "allocate a terminal from the container's devpts", false)
     .option('-c, --container <name>', 'container (default: the first app container)')
     .option('-e, --env <K=V>', 'environment variable (repeatable)', collect, [] as string[])
     .option('-w, --workdir <dir>', 'working directory')
@@ -66,11 +66,15 @@ export function build(): Command {
     .argument('<command...>')
     .passThroughOptions()
     .action(async (pod: string, argv: string[], o: { stdin: boolean; tty: boolean; container?: string; env: string[]; workdir?: string; user?: string }, cmd: Command) => {
-      if (o.tty) throw new UsageError('--tty: terminals are not supported by podrun yet');
-      const { execInContainer } = await import('../pod/exec.js');
       const command = argv[0] === '--' ? argv.slice(1) : argv;
       if (command.length === 0) throw new UsageError('exec: a command is required after the pod name');
       try {
+        if (o.tty) {
+          const { execTerminal } = await import('./verbs/exec-terminal.js');
+          process.exitCode = await execTerminal(ctx(cmd).state, pod, command, o);
+          return;
+        }
+        const { execInContainer } = await import('../pod/exec.js');
         process.exitCode = await execInContainer(ctx(cmd).state, pod, command, { ...o, stdin: o.stdin });
       } catch (e) {
         // A failure of podrun itself (not of the command) is 125, as Docker and Podman say.

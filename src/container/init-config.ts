@@ -55,6 +55,10 @@ export interface InitConfig {
   /** The host's devices in /dev, a writable /sys, no masked or read-only /proc and /sys paths. */
   privileged: boolean;
   readOnlyRootFilesystem: boolean;
+  /** The command gets a pseudo-terminal as its stdio and controlling terminal (terminal.ts). */
+  tty?: boolean;
+  /** The command's stdin stays open for attach sessions (terminal.ts). */
+  stdin?: boolean;
 }
 
 /** What the init stage's steps share: the config, and what earlier steps found. */

@@ -10,6 +10,7 @@
 // (close-on-exec), which is how the supervisor learns that the command started.
 import { readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { clearCloexec, execve, setCloexec, setUser } from '../../native-bindings/libc.js';
 import { joinCgroup } from '../cgroup/cgroup2.js';
 import { StartError } from '../util/errors.js';
@@ -102,14 +103,14 @@ const cgroupStep: InitStep = {
   setUp: ({ cfg }) => joinCgroup(cfg.cgroup),
 };
 
-const commandStep: InitStep = {
+export const commandStep: InitStep = {
   name: 'command',
   setUp(ctx) {
     ctx.executable = lookPath(ctx.cfg.argv[0], ctx.cfg.env);
   },
 };
 
-const workdirStep: InitStep = {
+export const workdirStep: InitStep = {
   name: 'workdir',
   setUp({ cfg }) {
     try {
@@ -120,7 +121,7 @@ const workdirStep: InitStep = {
   },
 };
 
-const userStep: InitStep = {
+export const userStep: InitStep = {
   name: 'user',
   setUp({ cfg }) {
     try {
@@ -131,7 +132,7 @@ const userStep: InitStep = {
   },
 };
 
-const execStep: InitStep = {
+export const execStep: InitStep = {
   name: 'exec',
   setUp({ cfg, executable }) {
     try {
@@ -170,14 +171,17 @@ const INIT_STEPS: readonly InitStep[] = [
   execStep,
 ];
 
-function main(): void {
-  const ctx: InitContext = { cfg: JSON.parse(readFileSync(process.argv[2], 'utf8')) as InitConfig };
+/** Runs the steps in order; a failure goes to the sync pipe and ends this process. */
+export function runProcessSteps(ctx: InitContext, steps: readonly InitStep[]): void {
   try {
-    for (const step of INIT_STEPS) step.setUp(ctx);
+    for (const step of steps) step.setUp(ctx);
   } catch (e) {
     if (e instanceof StartError) fail({ error: e.message, exitCode: e.containerExitCode, reason: e.reason });
     fail({ error: `container ${ctx.cfg.containerName}: setup failed: ${(e as Error).message}`, exitCode: 128, reason: 'StartError' });
   }
 }
 
-main();
+// The exec stage (exec-stage.ts) imports the process steps from here: run only as the entry.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  runProcessSteps({ cfg: JSON.parse(readFileSync(process.argv[2], 'utf8')) as InitConfig }, INIT_STEPS);
+}

@@ -102,7 +102,7 @@ export async function spawnContainer(req: SpawnRequest): Promise<SpawnedContaine
 }
 
 /** Resolves undefined once the init stage exec'd (pipe closed, no message), else its failure. */
-function readSyncPipe(child: ChildProcess): Promise<InitFailure | undefined> {
+export function readSyncPipe(child: ChildProcess): Promise<InitFailure | undefined> {
   return new Promise((resolve) => {
     const sync = child.stdio[3] as Socket;
     let data = '';

@@ -24,6 +24,12 @@ function ensureOwnFs(): void {
   }
 }
 
+/** Moves the calling thread into the namespace behind `fd` for good (an entry point's set-up). */
+export function enterNamespace(fd: number, type: NsType, path?: string): void {
+  if (type === 'mnt') ensureOwnFs();
+  setns(fd, NS_FLAG[type], path);
+}
+
 export interface NsSwitch {
   /** Target namespace files (pins or /proc/PID/ns/X) to enter. */
   enter?: Partial<Record<NsType, string>>;

@@ -2,7 +2,7 @@
 // container's namespaces (and so its root), joins its cgroup, spawns, and moves back;
 // the child inherits all of it. No supervisor round trip is needed.
 import type { StatePaths } from '../state/paths.js';
-import { loadPodRecord } from '../state/records.js';
+import { loadPodRecord, type ContainerRecord } from '../state/records.js';
 import { spawnInContainer } from '../container/exec-in-container.js';
 import { isSameLiveProcess } from '../kernel/procfs.js';
 import { InvalidInputError, NotFoundError, PodrunError } from '../util/errors.js';
@@ -22,8 +22,14 @@ export function parseUser(u: string): { uid: number; gid?: number } {
   return { uid: Number(m[1]), gid: m[2] !== undefined ? Number(m[2]) : undefined };
 }
 
-/** Runs the command; resolves with podrun's exit status (the command's, or 125/126/127). */
-export async function execInContainer(state: StatePaths, pod: string, argv: string[], o: ExecOptions): Promise<number> {
+export interface ExecTarget {
+  configPath: string;
+  container: ContainerRecord;
+  user?: { uid: number; gid?: number };
+}
+
+/** Checks the options and finds the running container (or throws: invalid input, not found, not running). */
+export function execTarget(state: StatePaths, pod: string, o: ExecOptions): ExecTarget {
   for (const kv of o.env) if (!/^[^=]+=/.test(kv)) throw new InvalidInputError('--env', `"${kv}": must be KEY=VALUE`);
   const user = o.user ? parseUser(o.user) : undefined;
   if (o.workdir !== undefined && !o.workdir.startsWith('/')) throw new InvalidInputError('--workdir', `"${o.workdir}": must be an absolute path`);
@@ -34,7 +40,13 @@ export async function execInContainer(state: StatePaths, pod: string, argv: stri
   if (c.state !== 'running' || !c.pid || !c.pidStart || !isSameLiveProcess(c.pid, c.pidStart)) {
     throw new PodrunError(`pod "${pod}": container "${name}" is not running`, 'exec', 125);
   }
-  const child = spawnInContainer(state.pod(pod).container(name).config, c, argv, {
+  return { configPath: state.pod(pod).container(name).config, container: c, user };
+}
+
+/** Runs the command; resolves with podrun's exit status (the command's, or 125/126/127). */
+export async function execInContainer(state: StatePaths, pod: string, argv: string[], o: ExecOptions): Promise<number> {
+  const { configPath, container: c, user } = execTarget(state, pod, o);
+  const child = spawnInContainer(configPath, c, argv, {
     env: o.env,
     cwd: o.workdir,
     user,

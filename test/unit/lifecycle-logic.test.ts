@@ -93,11 +93,12 @@ describe('$(VAR) expansion and command resolution', () => {
 describe('exec argument parsing', () => {
   it('parses the fast path', () => {
     const f = parseExecFast(['--root', '/r', 'exec', '-i', '-c', 'side', '-e', 'A=1', '-w', '/tmp', 'pod', '--', 'sh', '-c', 'x']);
-    expect(f).toEqual({ root: '/r', pod: 'pod', argv: ['sh', '-c', 'x'], tty: false, opts: { stdin: true, container: 'side', env: ['A=1'], workdir: '/tmp' } });
+    expect(f).toEqual({ root: '/r', pod: 'pod', argv: ['sh', '-c', 'x'], opts: { stdin: true, container: 'side', env: ['A=1'], workdir: '/tmp' } });
   });
   it('defers to the full parser for anything unusual', () => {
     expect(parseExecFast(['exec', '--help'])).toBeUndefined();
     expect(parseExecFast(['exec', '-it', 'pod', 'sh'])).toBeUndefined();
+    expect(parseExecFast(['exec', '-t', 'pod', 'sh'])).toBeUndefined();
     expect(parseExecFast(['list'])).toBeUndefined();
   });
   it('parses users', () => {
