@@ -3,7 +3,7 @@
 // SIGTERM/SIGHUP/SIGINT ending the session rather than podrun alone.
 import { isatty } from 'node:tty';
 import { getWinsize, makeRaw, setTermios, type WinSize } from '../../native-bindings/pty.js';
-import { UsageError } from '../util/errors.js';
+import { PodrunError } from '../util/errors.js';
 
 export interface CallerTerminal {
   /** The caller's window size (stdout's terminal, else stdin's), when it has one. */
@@ -23,7 +23,7 @@ const STOP_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
  * ("the input device is not a TTY"); -t alone works on any stdin, as `docker exec -t` does.
  */
 export function checkTerminalInput(stdin: boolean): void {
-  if (stdin && !isatty(0)) throw new UsageError('the input device is not a TTY');
+  if (stdin && !isatty(0)) throw new PodrunError('the input device is not a TTY');
 }
 
 export function callerTerminal(raw: boolean): CallerTerminal {

@@ -1,0 +1,145 @@
+// Root-only integration tests of `exec -t` / `exec -it` on real terminals: the test's
+// pty (pty-driver.py) is the caller's terminal, the container's devpts gives the
+// command's. Every test ends with the leak check: no pty left in the container's devpts,
+// no process left in its cgroup but the container's own.
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { canRun, inspect, manifest, newRoot, podrun, processesIn, removeRoot, runPod, until } from './helpers.js';
+import { Terminal } from './pty.js';
+
+
+describe.skipIf(!canRun)('exec with a terminal', () => {
+  const root = canRun ? newRoot('terminals') : '';
+  let pod = '';
+  let cgroup = '';
+
+  beforeAll(async () => {
+    pod = await runPod(root, manifest('term', [{ name: 'c', command: ['sleep', '3600'] }]));
+    cgroup = join((await inspect(root, pod)).status.sandbox.cgroup, 'ctr-c');
+  });
+
+  afterAll(async () => {
+    await podrun(root, ['rm', '-f', pod]);
+    await removeRoot(root);
+  });
+
+  /** The container's open ptys (its devpts lists ptmx and one entry per pty) and its processes. */
+  async function leaks(): Promise<{ ptys: string[]; processes: number[] }> {
+    const ls = await podrun(root, ['exec', pod, 'ls', '/dev/pts']);
+    return { ptys: ls.stdout.split('\n').filter((e) => e && e !== 'ptmx'), processes: processesIn(cgroup) };
+  }
+
+  const sessions: Terminal[] = [];
+  function terminal(...a: ConstructorParameters<typeof Terminal>): Terminal {
+    const t = new Terminal(...a);
+    sessions.push(t);
+    return t;
+  }
+
+  afterEach(async () => {
+    // A failed test's session ends the hard way (which must leave nothing either).
+    for (const t of sessions.splice(0)) if (t.proc.exitCode === null) t.proc.kill('SIGKILL');
+    const left = await until('no pty or process left after the session', async () => {
+      const l = await leaks();
+      return l.ptys.length === 0 && l.processes.length === 1 ? l : undefined;
+    }, 5000).catch(async () => leaks());
+    expect(left.ptys).toEqual([]);
+    expect(left.processes).toHaveLength(1);
+  });
+
+  it('exec -t: tty prints /dev/pts/N of the container\'s own devpts', async () => {
+    const t = terminal(root, ['exec', '-t', pod, 'sh', '-c', 'tty; ls /dev/pts | tr "\\n" " "; echo']);
+    expect(await t.exit).toBe(0);
+    // The container's devpts instance holds only ptmx and this session's pty.
+    // Without -i the caller's terminal keeps its own output processing (\n -> \r\n on top).
+    expect(t.output).toMatch(/^\/dev\/pts\/0\r+\n0 ptmx \r+\n$/);
+  });
+
+  it('exec -t without a terminal on stdin works (as docker exec -t); -it refuses, as Docker does', async () => {
+    const t = await podrun(root, ['exec', '-t', pod, 'sh', '-c', 'tty; exit 4'], { input: '', stripFinalNewline: false });
+    expect(t.exitCode).toBe(4);
+    expect(t.stdout).toBe('/dev/pts/0\r\n');
+    const it = await podrun(root, ['exec', '-it', pod, 'sh'], { input: '' });
+    expect(it.exitCode).toBe(1);
+    expect(it.stderr).toBe('podrun: the input device is not a TTY');
+  });
+
+  it('exec -it: an interactive shell computes a value and exits with its status; the caller\'s termios are restored', async () => {
+    const t = terminal(root, ['exec', '-it', pod, 'sh']);
+    await t.command('echo value=$((6*7))\r');
+    await t.waitFor(/value=42/);
+    await t.command('exit 7\r');
+    expect(await t.exit).toBe(7);
+    expect(t.attrs.at(-1)).toEqual(t.attrs[0]);
+  });
+
+  it('the window size is set at start and follows a resize', async () => {
+    const t = terminal(root, ['exec', '-it', pod, 'sh'], [30, 90]);
+    await t.command('stty size\r');
+    await t.waitFor(/\r\n30 90\r\n/);
+    const from = t.output.length;
+    t.resize(41, 123);
+    await t.command('stty size\r');
+    await t.waitFor(/\r\n41 123\r\n/, 15_000, from);
+    await t.command('exit\r');
+    expect(await t.exit).toBe(0);
+  });
+
+  it('ctrl-c interrupts a sleep in an -it shell, not the shell', async () => {
+    const t = terminal(root, ['exec', '-it', pod, 'sh']);
+    await t.command('sleep 1000\r');
+    await until('the sleep to run', () => processesIn(cgroup).length === 3);
+    const started = Date.now();
+    t.type('\x03');
+    // The shell is still there, and saw its child die of SIGINT.
+    await t.command('echo status=$?\r');
+    await t.waitFor(/status=130/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await t.command('exit 0\r');
+    expect(await t.exit).toBe(0);
+    expect(t.attrs.at(-1)).toEqual(t.attrs[0]);
+  });
+
+  it('the command killed: its signal status passes through, the termios are restored', async () => {
+    const t = terminal(root, ['exec', '-it', pod, 'sh']);
+    await t.waitFor(/\/ # /);
+    const main = (await inspect(root, pod)).status.containerStatuses[0].pid as number;
+    const shell = processesIn(cgroup).find((p) => p !== main);
+    process.kill(shell!, 'SIGKILL');
+    expect(await t.exit).toBe(137);
+    expect(t.attrs.at(-1)).toEqual(t.attrs[0]);
+  });
+
+  it.each(['SIGTERM', 'SIGHUP'] as const)('podrun gets %s: the termios are restored and the session ends', async (sig) => {
+    const t = terminal(root, ['exec', '-it', pod, 'sh']);
+    await t.waitFor(/\/ # /);
+    process.kill(t.podrunPid(), sig);
+    expect(await t.exit).toBe(128 + (sig === 'SIGTERM' ? 15 : 1));
+    expect(t.attrs.at(-1)).toEqual(t.attrs[0]);
+  });
+
+  it('kill -9 of the exec CLI hangs the session up: the shell ends, the pty goes', async () => {
+    const t = terminal(root, ['exec', '-it', pod, 'sh']);
+    await t.waitFor(/\/ # /);
+    expect((await leaks()).ptys).toEqual(['0']);
+    process.kill(t.podrunPid(), 'SIGKILL');
+    expect(await t.exit).toBe(-9);
+  });
+
+  it('echo latency: a typed key comes back within 50 ms (median of 20)', async () => {
+    const t = terminal(root, ['exec', '-it', pod, 'sh']);
+    await t.waitFor(/\/ # \x1b\[6n/);
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const from = t.output.length;
+      const start = performance.now();
+      t.type(String.fromCharCode(97 + i));
+      await t.waitFor(new RegExp(String.fromCharCode(97 + i)), 5000, from);
+      times.push(performance.now() - start);
+    }
+    t.type('\x15exit\r');
+    expect(await t.exit).toBe(0);
+    times.sort((a, b) => a - b);
+    expect(times[10]).toBeLessThan(50);
+  });
+});
