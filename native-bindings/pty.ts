@@ -21,6 +21,7 @@ const c = {
   tcsetattr: declare('int tcsetattr(int fd, int when, const uint8_t *termios)'),
   cfmakeraw: declare('void cfmakeraw(_Inout_ uint8_t *termios)'),
   syscall3: declare('long syscall(long number, int a, int b, unsigned int c)'),
+  dup2: declare('int dup2(int oldfd, int newfd)'),
 };
 
 function check(ret: number | bigint, call: string, detail?: string): number {
@@ -111,4 +112,9 @@ export function makeRaw(fd: number): Buffer {
 /** A copy of another process's fd (pidfd_getfd, Linux 5.6+), close-on-exec. */
 export function pidfdGetfd(pidfd: number, targetFd: number): number {
   return check(c.syscall3(SYS_PIDFD_GETFD[process.arch], pidfd, targetFd, 0), 'pidfd_getfd', `fd ${targetFd}`);
+}
+
+/** dup2(2): `newFd` becomes a copy of `oldFd` (Node has no call for it). */
+export function dup2(oldFd: number, newFd: number): void {
+  check(c.dup2(oldFd, newFd), 'dup2', `fd ${oldFd} -> ${newFd}`);
 }

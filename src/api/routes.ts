@@ -92,3 +92,44 @@ export const HTTP_STATUS: Readonly<Record<ErrorKind, number>> = {
   runtime: 500,
   exec: 500,
 };
+
+/**
+ * The stream routes: the request asks for `Upgrade: podrun-stream`; the answer is
+ * 101 Switching Protocols, then frames both ways (stream-frames.ts), or an error
+ * response as on the other routes. Query values are strings; the lists (`command`, `env`)
+ * are repeated parameters.
+ */
+export interface StreamRoutes {
+  /** `stdin`: send input (default false); `detachKeys`: Docker's syntax (default ctrl-p,ctrl-q). */
+  attachPod: {
+    method: 'POST';
+    path: '/v1/pods/{name}/attach';
+    query: { container?: string; stdin?: 'true' | 'false'; detachKeys?: string };
+  };
+  /** A command on a new terminal (`tty=true` is required); `rows`/`cols`: its starting size. */
+  execPod: {
+    method: 'POST';
+    path: '/v1/pods/{name}/exec';
+    query: {
+      command: string[];
+      container?: string;
+      tty: 'true';
+      stdin?: 'true' | 'false';
+      env?: string[];
+      workdir?: string;
+      user?: string;
+      rows?: string;
+      cols?: string;
+    };
+  };
+}
+
+export type StreamRouteName = keyof StreamRoutes;
+
+export const STREAM_ROUTES: { readonly [K in StreamRouteName]: { readonly method: StreamRoutes[K]['method']; readonly path: StreamRoutes[K]['path'] } } = {
+  attachPod: { method: 'POST', path: '/v1/pods/{name}/attach' },
+  execPod: { method: 'POST', path: '/v1/pods/{name}/exec' },
+};
+
+/** The protocol name of the stream routes' upgrade. */
+export const STREAM_PROTOCOL = 'podrun-stream';

@@ -83,6 +83,20 @@ export function build(): Command {
     });
 
   program
+    .command('attach')
+    .description("connect to a running container's terminal or stdin/stdout; ctrl-p ctrl-q detaches")
+    .option('-c, --container <name>', 'container (default: the first app container)')
+    .option('--detach-keys <keys>', 'the detach sequence, in Docker\'s syntax (default ctrl-p,ctrl-q)')
+    .option('--no-stdin', 'do not send input')
+    .argument('<pod>')
+    .action(async (pod: string, o: { container?: string; detachKeys?: string; stdin: boolean }, cmd: Command) => {
+      const { attach } = await import('./verbs/attach.js');
+      const { state, client } = ctx(cmd);
+      await client.ensure();
+      process.exitCode = await attach(client, state, pod, o);
+    });
+
+  program
     .command('kill')
     .description('signal one container or every container (default SIGKILL)')
     .option('-c, --container <name>', 'container')

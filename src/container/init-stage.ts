@@ -30,6 +30,7 @@ import {
 } from './rootfs.js';
 import { lsmStep } from './lsm.js';
 import { seccompPrivilegedStep, seccompStep } from './seccomp/step.js';
+import { containerTerminalStep } from './terminal.js';
 
 const SYNC_FD = 3;
 
@@ -161,6 +162,7 @@ const INIT_STEPS: readonly InitStep[] = [
   pivotRootStep,
   commandStep,
   workdirStep,
+  containerTerminalStep,
   lsmStep,
   noNewPrivsStep,
   seccompPrivilegedStep,

@@ -11,6 +11,9 @@ import { readProcStat } from '../kernel/procfs.js';
 import type { ContainerPaths } from '../state/paths.js';
 import { PodrunError, StartError } from '../util/errors.js';
 import type { InitFailure } from './init-stage.js';
+import { closeHeldStdio, copyFdOf, holdStdio, type HeldStdio } from './held-stdio.js';
+import type { TerminalHandoff } from './terminal.js';
+import { Readable } from 'node:stream';
 
 const INIT_STAGE = fileURLToPath(new URL('./init-stage.js', import.meta.url));
 
@@ -20,6 +23,10 @@ export interface SpawnRequest {
   namespaces: { net: string; ipc: string; uts: string };
   /** The pod's PID namespace to join (shareProcessNamespace), else a new one is made. */
   pidNamespace?: string;
+  /** A terminal (tty) and/or an open stdin (the container's tty/stdin fields). */
+  stdio?: { tty: boolean; stdin: boolean };
+  /** The container's cgroup (its pod's pause cgroup takes the stdio holder). */
+  cgroup: string;
 }
 
 export interface SpawnedContainer {
@@ -28,8 +35,10 @@ export interface SpawnedContainer {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   pid: number;
   pidStart: number;
-  stdout: Socket;
-  stderr: Socket;
+  stdout: Readable;
+  stderr: Readable;
+  /** With a terminal or an open stdin: where input goes, and the holder of its fd. */
+  held?: HeldStdio;
 }
 
 /** Opens the read side of a container's log FIFO without blocking the event loop. */
@@ -57,8 +66,10 @@ export async function spawnContainer(req: SpawnRequest): Promise<SpawnedContaine
   // so a dead supervisor never turns its writes into SIGPIPE; a new one drains the pipe.
   const outW = openSync(paths.fifo('stdout'), fsc.O_RDWR);
   const errW = openSync(paths.fifo('stderr'), fsc.O_RDWR);
-  const stdout = openFifoReader(paths.fifo('stdout'));
-  const stderr = openFifoReader(paths.fifo('stderr'));
+  const tty = req.stdio?.tty ?? false;
+  // A terminal replaces the log FIFOs as stdout and stderr: its master is read instead.
+  const fifoOut = tty ? undefined : { stdout: openFifoReader(paths.fifo('stdout')), stderr: openFifoReader(paths.fifo('stderr')) };
+  const stdin = !tty && req.stdio?.stdin ? openStdinFifo(paths.fifo('stdin')) : undefined;
   let child: ChildProcess;
   try {
     child = withNamespaces(
@@ -73,40 +84,75 @@ export async function spawnContainer(req: SpawnRequest): Promise<SpawnedContaine
       },
       () =>
         spawn(process.execPath, [INIT_STAGE, req.configPath], {
-          stdio: ['ignore', outW, errW, 'pipe'],
+          stdio: [stdin?.reader ?? 'ignore', outW, errW, 'pipe'],
           detached: true,
         }),
     );
   } finally {
     closeSync(outW);
     closeSync(errW);
+    if (stdin) closeSync(stdin.reader);
   }
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const pid = child.pid;
+  let held: HeldStdio | undefined;
+  const abandon = () => {
+    fifoOut?.stdout.destroy();
+    fifoOut?.stderr.destroy();
+    if (held) closeHeldStdio(held);
+    else if (stdin) closeSync(stdin.writer);
+  };
   if (!pid) {
-    stdout.destroy();
-    stderr.destroy();
+    abandon();
     throw new PodrunError('could not spawn the container init stage');
   }
   const pidStart = readProcStat(pid)?.startTime ?? 0;
-  const failure = await readSyncPipe(child);
+  if (stdin) held = holdStdio(stdin.writer, false, req.cgroup);
+  const failure = await readSyncPipe(child, (h) => {
+    // The init stage waits for this: a copy of the master in this process and in a holder.
+    held = holdStdio(copyFdOf(pid, h.terminal.masterFd), true, req.cgroup);
+  });
   if (failure) {
     // No instance ran, so there is no log to pump: its report is the failure.
-    stdout.destroy();
-    stderr.destroy();
+    abandon();
     throw new StartError(failure.error, failure.reason, failure.exitCode);
   }
-  return { child, exit, pid, pidStart, stdout, stderr };
+  const streams = fifoOut ?? { stdout: held!.stream, stderr: Readable.from([]) };
+  return { child, exit, pid, pidStart, ...streams, held };
 }
 
-/** Resolves undefined once the init stage exec'd (pipe closed, no message), else its failure. */
-export function readSyncPipe(child: ChildProcess): Promise<InitFailure | undefined> {
+/** The stdin FIFO: the supervisor's end (read-write, so opening it never blocks) and the container's. */
+function openStdinFifo(path: string): { writer: number; reader: number } {
+  makeFifo(path);
+  const writer = openSync(path, fsc.O_RDWR);
+  return { writer, reader: openSync(path, fsc.O_RDONLY) };
+}
+
+/**
+ * Resolves undefined once the stage exec'd (pipe closed, no message), else its failure.
+ * A terminal handoff (terminal.ts) on the way is given to `onHandoff`, then answered.
+ */
+export function readSyncPipe(child: ChildProcess, onHandoff?: (h: TerminalHandoff) => void): Promise<InitFailure | undefined> {
   return new Promise((resolve) => {
     const sync = child.stdio[3] as Socket;
     let data = '';
-    sync.on('data', (d: Buffer) => (data += d.toString()));
+    sync.on('data', (d: Buffer) => {
+      data += d.toString();
+      const nl = data.indexOf('\n');
+      if (!onHandoff || nl < 0 || !data.startsWith('{"terminal"')) return;
+      const line = data.slice(0, nl);
+      data = data.slice(nl + 1);
+      try {
+        onHandoff(JSON.parse(line) as TerminalHandoff);
+        sync.write('\n');
+      } catch (e) {
+        // No go-ahead: the stage gives up, and this is its failure.
+        data = JSON.stringify({ error: `the container's terminal: ${(e as Error).message}`, exitCode: 128, reason: 'StartError' });
+        sync.end();
+      }
+    });
     sync.on('error', () => {});
     sync.on('close', () => {
       if (!data.trim()) return resolve(undefined);

@@ -445,6 +445,7 @@ const CONTAINER_FIELDS: Fields = {
     'name', 'image', 'command', 'args', 'workingDir', 'env', 'volumeMounts', 'securityContext',
     'ports', 'imagePullPolicy', 'terminationMessagePath', 'terminationMessagePolicy',
     'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'restartPolicy',
+    'stdin', 'stdinOnce', 'tty',
   ],
   notYet: {
     resources: EMPTY, // `kubectl run --dry-run -o yaml` writes `resources: {}`
@@ -452,9 +453,6 @@ const CONTAINER_FIELDS: Fields = {
     restartPolicyRules: EMPTY,
     envFrom: EMPTY,
     volumeDevices: EMPTY,
-    stdin: false,
-    stdinOnce: false,
-    tty: false,
   },
 };
 
@@ -552,7 +550,15 @@ function parseContainer(
     terminationMessagePolicy,
     ...(restartPolicy !== undefined ? { restartPolicy: 'Always' as const } : {}),
     ...hooks,
+    ...parseTerminal(c, path),
   };
+}
+
+/** tty, stdin, stdinOnce (docs/terminals.md): kept only when true, as the defaults are false. */
+function parseTerminal(c: Obj, path: string): Pick<Container, 'tty' | 'stdin' | 'stdinOnce'> {
+  const out: Pick<Container, 'tty' | 'stdin' | 'stdinOnce'> = {};
+  for (const key of ['tty', 'stdin', 'stdinOnce'] as const) if (optBool(c, key, path)) out[key] = true;
+  return out;
 }
 
 function parseEnv(c: Obj, path: string): EnvVar[] {

@@ -84,6 +84,12 @@ export interface Container {
   readinessProbe?: Probe;
   startupProbe?: Probe;
   lifecycle?: Lifecycle;
+  /** A pseudo-terminal as the container's stdio (docs/terminals.md). */
+  tty?: true;
+  /** The container's stdin stays open, for attach sessions. */
+  stdin?: true;
+  /** stdin is closed when the first attach session ends. */
+  stdinOnce?: true;
 }
 
 // Ports and name resolution, parsed and validated by src/manifest/network.ts.

@@ -4,7 +4,8 @@
 // (an instance's hooks and probes: instance-probes.ts). Level-triggered: every change
 // (exit, probe result, timer, verb) requests a sync; what a sync does is decided by computePodActions (actions.ts) and
 // carried out here. The kernel and the clock are reached through the PodRuntime.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import type { HeldStdio } from '../container/held-stdio.js';
 import type { EventInput } from '../events/types.js';
 import { CriLogFile } from '../logs/log-file.js';
 import { writeJsonAtomic } from '../state/atomic.js';
@@ -18,6 +19,7 @@ import { instanceConfig } from './instance-config.js';
 import { beginInstance, instanceExited, instanceFailedToStart, instanceGone, instanceRunning, instanceUnknown } from './instance-state.js';
 import { pumpContainerLogs } from './log-pump.js';
 import { afterStart, startProbes, type InstanceHost, type LiveInstance } from './instance-probes.js';
+import { ContainerStdio } from './attach.js';
 import type { Clock, ContainerProcess, PodRuntime } from './runtime.js';
 import { forcedByStart, startProgress } from './start-progress.js';
 import { MIN_GRACE_MS, stopContainers, type Stoppable } from './termination.js';
@@ -308,6 +310,8 @@ export class PodController {
         configPath: cpaths.config,
         namespaces: this.rec.sandbox.namespaces,
         pidNamespace: this.rec.pod.spec.shareProcessNamespace ? this.rec.sandbox.pidNamespace : undefined,
+        cgroup: c.cgroup,
+        ...(spec.tty || spec.stdin ? { stdio: { tty: spec.tty === true, stdin: spec.stdin === true } } : {}),
       });
     } catch (err) {
       const status = instanceFailedToStart(c, err, startedAt, this.isoNow());
@@ -317,6 +321,7 @@ export class PodController {
       return;
     }
     instanceRunning(c, spawned.pid, spawned.pidStart, startedAt);
+    if (spawned.held) c.stdioHolder = spawned.held.holder;
     this.event('Normal', 'Created', `Created container ${c.name}`, c.name);
     this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
     const inst = this.attach(c, spawned.pid, spawned.pidStart, spawned, spawned.exit.then(({ code, signal }) => ({ code, signal: signal ?? undefined })));
@@ -329,19 +334,26 @@ export class PodController {
     c: ContainerRecord,
     pid: number,
     pidStart: number,
-    streams: { stdout: Readable; stderr: Readable },
+    streams: { stdout: Readable; stderr: Readable; held?: HeldStdio },
     exit: Promise<ForeignExit | { code: number | null; signal?: string; unknown?: undefined }>,
   ): LiveInstance {
     const pumps = pumpContainerLogs(streams, new CriLogFile(this.paths.containerLog(c.name, c.restartCount)));
     // The cgroup outlives instances: only OOM kills after this point are this instance's.
     const oomBase = this.runtime.oomKillCount(c.cgroup) ?? 0;
     const inst: LiveInstance = { pid, pidStart, pumps, workers: [], exited: Promise.resolve() };
+    const spec = specOf(this.rec, c);
+    inst.stdio = new ContainerStdio(streams.held, streams, spec?.stdin === true, spec?.stdinOnce === true);
     inst.exited = exit.then(async (st) => {
+      // A terminal's pump ends at the master's EIO (every replica closed): read to the end
+      // before the master goes.
       await Promise.all(pumps.map((p) => p.done));
+      if (streams.held) this.runtime.closeHeldStdio(streams.held);
       for (const w of inst.workers) w.stop();
       if (c.pid !== pid || this.disposed) return;
       if (st.unknown) instanceUnknown(c, this.isoNow());
       else instanceExited(c, st.code ?? undefined, st.signal, (this.runtime.oomKillCount(c.cgroup) ?? 0) > oomBase, this.isoNow());
+      inst.stdio?.end({ reason: 'exited', ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}) });
+      c.stdioHolder = undefined;
       instanceGone(c);
       this.live.delete(c.name);
       this.save();
@@ -349,6 +361,15 @@ export class PodController {
     });
     this.live.set(c.name, inst);
     return inst;
+  }
+
+  /** The attach sessions of a running container (default: the first app container). */
+  attachable(container?: string): ContainerStdio {
+    const name = container ?? this.rec.pod.spec.containers[0].name;
+    if (!this.rec.containers.some((x) => x.name === name)) throw new NotFoundError(`pod "${this.name}": container "${name}" not found`);
+    const stdio = this.live.get(name)?.stdio;
+    if (!stdio) throw new PodrunError(`pod "${this.name}": container "${name}" is not running`);
+    return stdio;
   }
 
   // ---- adoption ------------------------------------------------------------------------------
@@ -378,9 +399,13 @@ export class PodController {
     const pidStart = c.pidStart!;
     const exit = this.runtime.watchForeignExit(pid, pidStart);
     const cp = this.paths.container(c.name);
-    const streams = { stdout: this.runtime.openFifoReader(cp.fifo('stdout')), stderr: this.runtime.openFifoReader(cp.fifo('stderr')) };
-    const inst = this.attach(c, pid, pidStart, streams, exit);
     const spec = specOf(this.rec, c);
+    const held = c.stdioHolder ? this.runtime.adoptHeldStdio(c.stdioHolder, spec?.tty === true) : undefined;
+    if (!held) c.stdioHolder = undefined;
+    const fifos = () => ({ stdout: this.runtime.openFifoReader(cp.fifo('stdout')), stderr: this.runtime.openFifoReader(cp.fifo('stderr')) });
+    // A terminal's output is its master's; the log FIFOs are not the container's stdout then.
+    const streams = held?.tty ? { stdout: held.stream, stderr: Readable.from([]), held } : { ...fifos(), held };
+    const inst = this.attach(c, pid, pidStart, streams, exit);
     if (!spec) return;
     if (c.started === false) {
       // postStart may not have returned before the supervisor died: deliver it again (at least once).

@@ -61,6 +61,8 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
     ...containerPrivileges(spec.securityContext, capabilityNames(ownEffectiveCapabilities())),
     privileged: spec.securityContext?.privileged === true,
     readOnlyRootFilesystem: spec.securityContext?.readOnlyRootFilesystem === true,
+    ...(spec.tty ? { tty: true } : {}),
+    ...(spec.stdin ? { stdin: true } : {}),
   };
   // A privileged container runs without a filter, as containerd runs it. The profile's
   // capability conditions see what the process holds at exec: a non-root user holds none.

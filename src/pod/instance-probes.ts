@@ -2,6 +2,7 @@
 // startup, liveness and readiness probe workers, and what their results do to the
 // record (started, ready) and to the instance (a failed hook or liveness/startup probe
 // stops it; the restart policy then applies). The controller gives it the pod.
+import type { ContainerStdio } from './attach.js';
 import type { Container, LifecycleHandler, Probe } from '../model/pod.js';
 import type { ProbeOutcome } from '../probe/types.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
@@ -15,6 +16,8 @@ export interface LiveInstance {
   exited: Promise<void>;
   pumps: ContainerLogPump[];
   workers: ProbeWorker[];
+  /** A terminal or an open stdin: the attach sessions (attach.ts). */
+  stdio?: ContainerStdio;
 }
 
 /** What the probes and hooks of an instance need of its pod. */

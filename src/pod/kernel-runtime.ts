@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createCgroup } from '../cgroup/cgroup2.js';
 import { oomKillCount } from '../cgroup/memory-events.js';
 import { openFifoReader, spawnContainer } from '../container/spawn-container.js';
+import { adoptHeldStdio, closeHeldStdio } from '../container/held-stdio.js';
 import { recordEvent } from '../events/recorder.js';
 import { resolveImage } from '../image/resolve.js';
 import { isSameLiveProcess } from '../kernel/procfs.js';
@@ -21,6 +22,8 @@ export const kernelRuntime: PodRuntime = {
   },
   spawnContainer,
   openFifoReader,
+  adoptHeldStdio,
+  closeHeldStdio,
   watchForeignExit,
   isSameLiveProcess,
   signalContainer,

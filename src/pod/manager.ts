@@ -1,6 +1,7 @@
 // The supervisor's registry of pods: create, remove, the verbs' entry points, status and
 // wait, and re-adoption after a supervisor restart. Single writer of pod records; each
 // pod's lifecycle (restarts, probes, hooks, termination) is its PodController's.
+import type { ContainerStdio } from './attach.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -221,6 +222,11 @@ export class PodManager {
 
   get(name: string) {
     return podView(this.entry(name).rec);
+  }
+
+  /** The attach sessions of a pod's running container (attach.ts). */
+  attachable(name: string, container?: string): ContainerStdio {
+    return this.entry(name).attachable(container);
   }
 
   record(name: string): PodRecord {

@@ -10,6 +10,7 @@ import type { Pod } from '../model/pod.js';
 import type { ResolvedImage } from '../image/resolve.js';
 import type { EventInput } from '../events/types.js';
 import type { SpawnRequest } from '../container/spawn-container.js';
+import type { HeldStdio, StdioHolder } from '../container/held-stdio.js';
 import type { ProbeOutcome } from '../probe/types.js';
 import type { ForeignExit } from './foreign-exit.js';
 import type { HandlerContext, HandlerOptions, Handler } from './handlers.js';
@@ -31,6 +32,8 @@ export interface ContainerProcess {
   exit: Promise<{ code: number | null; signal: string | null }>;
   stdout: Readable;
   stderr: Readable;
+  /** A terminal or an open stdin (the container's tty/stdin). */
+  held?: HeldStdio;
 }
 
 export interface PodRuntime {
@@ -40,6 +43,10 @@ export interface PodRuntime {
   spawnContainer(req: SpawnRequest): Promise<ContainerProcess>;
   /** The read side of a container's log FIFO (re-adoption). */
   openFifoReader(path: string): Readable;
+  /** A copy of what a live stdio holder holds (re-adoption); undefined when it is gone. */
+  adoptHeldStdio(holder: StdioHolder, tty: boolean): HeldStdio | undefined;
+  /** The instance is over: its stdio holder goes, and the supervisor's copy. */
+  closeHeldStdio(h: HeldStdio): void;
   /** The exit of a process that is not our child (re-adoption). */
   watchForeignExit(pid: number, pidStart: number): Promise<ForeignExit>;
   isSameLiveProcess(pid: number, pidStart: number): boolean;

@@ -106,7 +106,7 @@ export class ContainerPaths {
   get config(): string {
     return join(this.dir, 'init.json');
   }
-  fifo(stream: 'stdout' | 'stderr'): string {
+  fifo(stream: 'stdin' | 'stdout' | 'stderr'): string {
     return join(this.dir, `${stream}.fifo`);
   }
 }

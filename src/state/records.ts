@@ -35,6 +35,8 @@ export interface ContainerRecord {
   waiting?: { reason: string; message: string; until?: number };
   /** CrashLoopBackOff state (see src/pod/backoff.ts). */
   backoff?: BackoffEntry;
+  /** The running instance's stdio holder (tty or stdin: src/container/held-stdio.ts). */
+  stdioHolder?: { pid: number; pidStart: number };
 }
 
 /** A container's CrashLoopBackOff state (the arithmetic is src/pod/backoff.ts). */

@@ -8,6 +8,7 @@ import { hostInfo } from '../api/info.js';
 import { matchPath } from '../api/paths.js';
 import { HTTP_STATUS, ROUTES, type ApiErrorBody, type RequestOf, type ResponseOf, type RouteName } from '../api/routes.js';
 import { InvalidInputError, NotFoundError, asPodrunError, toWire } from '../util/errors.js';
+import { upgradeHandler } from './upgrade.js';
 
 /** One handler per route, typed by the contract: the compiler rejects a missing or mistyped one. */
 export type Handlers = { [K in RouteName]: (req: RequestOf<K>) => Promise<ResponseOf<K>> };
@@ -67,7 +68,7 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 
 export function createApiServer(pods: PodManager, onShutdown: () => void, onActivity: (delta: number) => void): Server {
   const handlers = apiHandlers(pods, onShutdown);
-  return createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     onActivity(1);
     const send = (status: number, value: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -90,4 +91,7 @@ export function createApiServer(pods: PodManager, onShutdown: () => void, onActi
       onActivity(-1);
     }
   });
+  // The stream routes (attach, exec with a terminal): upgrade.ts.
+  server.on('upgrade', upgradeHandler(pods, onActivity));
+  return server;
 }

@@ -116,6 +116,10 @@ export class FakeRuntime implements PodRuntime {
     return basename(path).startsWith('stdout') ? p.stdout : p.stderr;
   };
 
+  // The fake spawns no terminals or open stdins: nothing is ever held.
+  adoptHeldStdio = (): undefined => undefined;
+  closeHeldStdio = (): void => {};
+
   watchForeignExit = (pid: number): Promise<ForeignExit> => {
     const p = this.procs.find((x) => x.pid === pid);
     return p ? p.exit.then((st) => ({ code: st.code ?? undefined, ...(st.signal ? { signal: st.signal } : {}) })) : Promise.resolve({ unknown: true });

@@ -287,6 +287,16 @@ status: {}
     expect(pod.spec.containers[1]?.securityContext).toEqual({});
   });
 
+  it('keeps tty, stdin and stdinOnce when true, drops them when false', () => {
+    const p = basePod();
+    Object.assign(ctr(p, 0), { tty: true, stdin: true, stdinOnce: true });
+    Object.assign(ctr(p, 1), { tty: false, stdin: true });
+    const pod = validatePod(p);
+    expect(pod.spec.containers[0]).toMatchObject({ tty: true, stdin: true, stdinOnce: true });
+    expect(pod.spec.containers[1]?.tty).toBeUndefined();
+    expect(pod.spec.containers[1]?.stdin).toBe(true);
+  });
+
   it('sets terminationGracePeriodSeconds 0 and a volume with no source to emptyDir', () => {
     const p = basePod();
     spec(p).terminationGracePeriodSeconds = 0;
@@ -375,7 +385,7 @@ describe('parseManifest: invalid manifests', () => {
     ['resources', (p) => { ctr(p, 0).resources = { limits: { memory: '1Gi' } }; }, 'spec.containers[0].resources',
       /^spec\.containers\[0\]\.resources: not supported by podrun yet$/],
     ['dnsPolicy invalid', (p) => { spec(p).dnsPolicy = 'Cluster'; }, 'spec.dnsPolicy', /must be one of/],
-    ['tty', (p) => { ctr(p, 0).tty = true; }, 'spec.containers[0].tty', /not supported/],
+    ['tty not boolean', (p) => { ctr(p, 0).tty = 'yes'; }, 'spec.containers[0].tty', /boolean/],
     ['envFrom', (p) => { ctr(p, 0).envFrom = [{ configMapRef: { name: 'x' } }]; }, 'spec.containers[0].envFrom', /not supported/],
     ['env valueFrom', (p) => { ctr(p, 1).env = [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]; },
       'spec.containers[1].env[0].valueFrom', /not supported/],
