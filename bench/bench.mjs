@@ -29,6 +29,7 @@ const TARGET_EXEC_RATIO = 1.3;
 const TARGET_POD_MB = 0.5;
 const TARGET_SUPERVISOR_MB = 60;
 const TARGET_NET_MS = 5;
+const TARGET_ECHO_MS = 50;
 
 // bin/podrun runs exec from dist/exec.cjs only when it is not older than the ESM build
 // (same test as bin/podrun): say which, so a figure from a stale build is not mistaken.
@@ -89,6 +90,51 @@ async function timeIt(label, n, argvOf) {
   const st = stats(samples);
   log(`  ${label.padEnd(34)} median ${fmt(st.median).padStart(7)} ms   p90 ${fmt(st.p90).padStart(7)} ms   min ${fmt(st.min).padStart(7)} ms   (n=${st.n})`);
   return st;
+}
+
+/**
+ * Keys typed one at a time on a real terminal (the tests' pty driver: the command is a
+ * session leader on a fresh pty) and the time until each comes back echoed.
+ */
+async function echoLatency(argv, n) {
+  const { spawn } = await import('node:child_process');
+  const driver = spawn('python3', [join(REPO, 'test', 'integration', 'pty-driver.py'), '30', '90', ...argv], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  let wake = () => {};
+  let buf = '';
+  driver.stdout.on('data', (d) => {
+    buf += d;
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const msg = JSON.parse(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+      if (msg.out !== undefined) out += msg.out;
+    }
+    wake();
+  });
+  const waitFor = async (re, from) => {
+    const deadline = Date.now() + 15_000;
+    while (!re.test(out.slice(from))) {
+      if (Date.now() > deadline) throw new Error(`echo latency: no ${re} on the terminal`);
+      await new Promise((r) => ((wake = r), setTimeout(r, 100)));
+    }
+  };
+  const type = (text) => driver.stdin.write(JSON.stringify({ send: text }) + '\n');
+  try {
+    await waitFor(/\/ # /, 0);
+    const samples = [];
+    for (let i = 0; i < n; i++) {
+      const from = out.length;
+      const key = String.fromCharCode(97 + (i % 26));
+      const t0 = process.hrtime.bigint();
+      type(key);
+      await waitFor(new RegExp(key), from);
+      samples.push(ms(process.hrtime.bigint() - t0));
+    }
+    type('\x15exit\r');
+    return stats(samples);
+  } finally {
+    await new Promise((r) => (driver.exitCode !== null ? r() : (driver.once('exit', r), setTimeout(() => driver.kill('SIGKILL'), 5000))));
+  }
 }
 
 function which(cmd) {
@@ -409,6 +455,14 @@ async function main() {
     results.rows.unshift({ what: '`node -e 0` (floor)', st: floor }, { what: '`podrun --help` (CLI start-up only, no work)', st: cliSt });
     results.rows.push({ what: '`podrun exec POD -- /bin/true`', st: execSt });
 
+    // 4b. exec -t: the exec stage (pty from the container's devpts, controlling terminal,
+    //     the container's process steps), and the echo latency of an -it session.
+    const ttySt = await timeIt('podrun exec -t POD -- /bin/true', N, () => podrun('exec', '-t', 'bench-exec', '--', '/bin/true'));
+    results.rows.push({ what: '`podrun exec -t POD -- /bin/true` (exec stage + pty)', st: ttySt, tty: true });
+    const echoSt = await echoLatency(podrun('exec', '-it', 'bench-exec', 'sh'), Math.max(N, 20));
+    log(`  exec -it echo latency             median ${fmt(echoSt.median, 2).padStart(7)} ms   p90 ${fmt(echoSt.p90, 2).padStart(7)} ms   target < ${TARGET_ECHO_MS} ms`);
+    results.rows.push({ what: '`podrun exec -it POD sh`: a typed key echoed back on the caller\'s pty', st: echoSt, tty: true, echo: true });
+
     // 5. rm -f.
     const rmSt = await timeIt('podrun rm -f POD', N, (i) => podrun('rm', '-f', `bench-run-${i}`));
     results.rows.push({ what: '`podrun rm -f POD` (container exits on SIGTERM)', st: rmSt });
@@ -561,12 +615,16 @@ function printTable(r) {
   const netRow = (row) => row.what.includes('network: none');
   out.push('|---|---:|---:|---:|---:|---|---|');
   for (const row of r.rows) {
-    const isExec = row.what.includes('exec');
+    const isExec = row.what.includes('exec') && !row.tty;
     if (row.once !== undefined) {
       out.push(`| ${row.what} | ${fmt(row.once)} (once) | | | ${floor ? fmt(row.once / floor.median, 2) + 'x' : ''} | | |`);
       continue;
     }
     const ratio = floor && !row.what.startsWith('`node') ? fmt(row.st.median / floor.median, 2) + 'x' : row.what.startsWith('`node') ? '1.00x' : '';
+    if (row.echo) {
+      out.push(`| ${row.what} | ${fmt(row.st.median, 2)} | ${fmt(row.st.p90, 2)} | ${fmt(row.st.min, 2)} | | < ${TARGET_ECHO_MS} ms | ${row.st.median < TARGET_ECHO_MS ? 'PASS' : 'MISS'} |`);
+      continue;
+    }
     const target = isExec ? `<= ${TARGET_EXEC_RATIO}x floor` : netRow(row) ? `network step (difference) <= ${TARGET_NET_MS} ms: ${fmt(r.netCost)} ms` : '';
     const res = isExec ? (r.ratio <= TARGET_EXEC_RATIO ? 'PASS' : 'MISS') : netRow(row) ? (r.netCost <= TARGET_NET_MS ? 'PASS' : 'MISS') : '';
     out.push(`| ${row.what} | ${fmt(row.st.median)} | ${fmt(row.st.p90)} | ${fmt(row.st.min)} | ${ratio} | ${target} | ${res} |`);

@@ -6,6 +6,7 @@
 #   nftables        nft(8), which publishes hostPorts (src/net/nftables.ts)
 #   libseccomp2     libseccomp.so.2, which compiles seccomp profiles (usually present)
 #   util-linux      ipcmk/ipcs for the SysV IPC tests (usually present)
+#   python3         the terminal tests' pty driver (test/integration/pty-driver.py)
 set -eu
 need=""
 command -v catatonit >/dev/null 2>&1 || [ -x /usr/bin/catatonit ] || need="$need catatonit"
@@ -13,6 +14,7 @@ command -v catatonit >/dev/null 2>&1 || [ -x /usr/bin/catatonit ] || need="$need
 command -v ip >/dev/null 2>&1 || need="$need iproute2"
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need="$need nftables"
 command -v ipcmk >/dev/null 2>&1 || need="$need util-linux"
+command -v python3 >/dev/null 2>&1 || need="$need python3"
 ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2 ' || need="$need libseccomp2"
 [ -z "$need" ] && exit 0
 echo "installing:$need" >&2

@@ -8,13 +8,8 @@
 export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, end: 3, resize: 4 } as const;
 export type Channel = (typeof CHANNEL)[keyof typeof CHANNEL];
 
-/** Why a session ended, the last frame the server sends. */
-export interface StreamEnd {
-  /** `exited`: the command or container ended (with its status when known); `detached`: the detach keys. */
-  reason: 'exited' | 'detached' | 'error';
-  exitCode?: number;
-  message?: string;
-}
+/** Why a session ended: the payload of the last frame the server sends (JSON). */
+export type { StreamEnd } from '../pod/attach.js';
 
 const HEADER = 8;
 /** Frames larger than this are refused as a broken stream, rather than buffered. */

@@ -5,9 +5,16 @@
 // the first session that had it ends (with a terminal, later sessions get no input).
 import type { Readable } from 'node:stream';
 import type { WinSize } from '../../native-bindings/pty.js';
-import type { StreamEnd } from '../api/stream-frames.js';
 import { closeHeldStdin, resizeHeldStdio, type HeldStdio } from '../container/held-stdio.js';
 import { DetachScanner } from '../model/detach-keys.js';
+
+/** Why a session ended. */
+export interface StreamEnd {
+  /** `exited`: the command or container ended (with its status when known); `detached`: the detach keys. */
+  reason: 'exited' | 'detached' | 'error';
+  exitCode?: number;
+  message?: string;
+}
 
 /** The far end of a session (the API's upgraded connection). */
 export interface AttachPeer {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { hostInfo } from '../../src/api/info.js';
-import { HTTP_STATUS, ROUTES } from '../../src/api/routes.js';
+import { HTTP_STATUS, ROUTES, STREAM_ROUTES } from '../../src/api/routes.js';
 import { podView } from '../../src/pod/status.js';
 import type { PodRecord } from '../../src/state/records.js';
 import { InvalidInputError, PodrunError, StartError, SyscallError, toWire } from '../../src/util/errors.js';
@@ -31,7 +31,7 @@ const keysOf = (...objs: object[]) => [...new Set(objs.flatMap((o) => Object.key
 describe('the OpenAPI document', () => {
   it('lists exactly the routes of the contract, each under its route name as operationId', () => {
     const documented = operations.map((o) => `${o.op.operationId} ${o.method} ${o.path}`).sort();
-    const contract = Object.entries(ROUTES).map(([name, r]) => `${name} ${r.method} ${r.path}`).sort();
+    const contract = Object.entries({ ...ROUTES, ...STREAM_ROUTES }).map(([name, r]) => `${name} ${r.method} ${r.path}`).sort();
     expect(documented).toEqual(contract);
   });
 
@@ -43,9 +43,10 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('gives every operation a 200 answer and the error object as the default answer', () => {
+  it('gives every operation a 200 answer (a stream route: 101) and the error object as the default answer', () => {
     for (const { path, method, op } of operations) {
-      expect(op.responses['200'], `${method} ${path}`).toBeDefined();
+      const stream = Object.values(STREAM_ROUTES).some((r) => r.path === path);
+      expect(op.responses[stream ? '101' : '200'], `${method} ${path}`).toBeDefined();
       expect(op.responses.default, `${method} ${path}`).toEqual({ $ref: '#/components/responses/Error' });
     }
     expect(doc.components.responses.Error.content['application/json'].schema.properties.error).toEqual({ $ref: '#/components/schemas/Error' });
@@ -60,6 +61,11 @@ describe('the OpenAPI document', () => {
     ].map(toWire);
     expect(props(schema('Error'))).toEqual(keysOf(...samples));
     expect([...schema('ErrorKind').enum].sort()).toEqual(Object.keys(HTTP_STATUS).sort());
+  });
+
+  it('describes the end frame of the stream routes with every field', () => {
+    const end: Required<import('../../src/api/stream-frames.js').StreamEnd> = { reason: 'exited', exitCode: 0, message: '' };
+    expect(props(schema('StreamEnd'))).toEqual(keysOf(end));
   });
 
   it('describes info with the keys `podrun info -o json` prints', () => {
