@@ -124,7 +124,8 @@ async function echoLatency(argv, n) {
     const samples = [];
     for (let i = 0; i < n; i++) {
       const from = out.length;
-      const key = String.fromCharCode(97 + (i % 26));
+      // Letters that no escape sequence of busybox's line editor contains (ESC [6n, ESC [J).
+      const key = 'abcdefghijklmopqrstuvwxyz'[i % 25];
       const t0 = process.hrtime.bigint();
       type(key);
       await waitFor(new RegExp(key), from);

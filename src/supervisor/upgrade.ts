@@ -146,6 +146,8 @@ export function upgradeHandler(pods: PodManager, onActivity: (delta: number) => 
     };
     if (head.length) take(head);
     socket.on('data', take);
+    // The server's sockets are half-open by default: a client that is done ends the session.
+    socket.once('end', () => socket.end());
     socket.once('close', () => {
       closed = true;
       inbound.gone();

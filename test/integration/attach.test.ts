@@ -86,6 +86,17 @@ describe.skipIf(!canRun)('tty and stdin containers, attach', () => {
     expect(holders(root)).toHaveLength(1);
   });
 
+  it('kill -9 of the attach CLI: the supervisor lets go of the session, the container goes on', async () => {
+    const before = await running();
+    const fds = supervisorFds(root);
+    const t = await attachAt();
+    expect(supervisorFds(root)).toBeGreaterThan(fds);
+    process.kill(t.podrunPid(), 'SIGKILL');
+    expect(await t.exit).toBe(-9);
+    await until('the supervisor to let go of the session', () => supervisorFds(root) === fds, 5000);
+    expect(await running()).toEqual(before);
+  });
+
   it('--detach-keys in Docker\'s syntax', async () => {
     const t = await attachAt('--detach-keys', 'ctrl-a,d');
     t.type('\x10\x11');
@@ -126,6 +137,7 @@ describe.skipIf(!canRun)('tty and stdin containers, attach', () => {
 
   it('the API: exec with a terminal over the stream route, its status at the end', async () => {
     await ok(root, ['list']);
+    const fds = supervisorFds(root);
     const s = await stream.openStream(join(root, 'supervisor.sock'), 'execPod', {
       params: { name: pod },
       query: { command: ['sh', '-c', 'tty; stty size; exit 3'], tty: 'true', rows: '12', cols: '34' },
@@ -136,6 +148,24 @@ describe.skipIf(!canRun)('tty and stdin containers, attach', () => {
     expect(out).toMatch(/^\/dev\/pts\/\d+\r\n12 34\r\n$/);
     // An error answer instead of the upgrade: the same error as the other routes.
     await expect(stream.openStream(join(root, 'supervisor.sock'), 'attachPod', { params: { name: 'nope' }, query: {} })).rejects.toThrow(/pod "nope" not found/);
+    // Nothing left: the supervisor's fds, and in the container's devpts only its own terminal.
+    await until('the supervisor to let go of the exec', () => supervisorFds(root) === fds, 5000);
+    expect((await podrun(root, ['exec', pod, 'ls', '/dev/pts'])).stdout.split('\n')).toEqual(['0', 'ptmx']);
+  });
+
+  it('a client gone in the middle of an API exec: the command is hung up, nothing is left', async () => {
+    const fds = supervisorFds(root);
+    const s = await stream.openStream(join(root, 'supervisor.sock'), 'execPod', {
+      params: { name: pod },
+      query: { command: ['sh', '-c', 'echo started; exec sleep 1000'], tty: 'true' },
+    });
+    let out = '';
+    s.onOutput((_ch, p) => (out += p.toString()));
+    await until('the command to start', () => out.includes('started'));
+    s.close();
+    await until('the supervisor to let go of the exec', () => supervisorFds(root) === fds, 5000);
+    await until('the command to be gone', async () => (await podrun(root, ['exec', pod, 'ls', '/dev/pts'])).stdout === '0\nptmx', 5000);
+    expect((await podrun(root, ['exec', pod, 'ps', '-o', 'args'])).stdout).not.toContain('sleep 1000');
   });
 
   it('a restarted tty container gets a new terminal and holder; the old holder goes', async () => {
