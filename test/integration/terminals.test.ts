@@ -56,6 +56,16 @@ describe.skipIf(!canRun)('exec with a terminal', () => {
     expect(t.output).toMatch(/^\/dev\/pts\/0\r+\n0 ptmx \r+\n$/);
   });
 
+  it('exec -t: the command leads its own session and process group, with the pty as controlling terminal in the foreground', async () => {
+    const r = await podrun(root, ['exec', '-t', pod, 'cat', '/proc/self/stat']);
+    expect(r.exitCode).toBe(0);
+    // pid (comm) state ppid pgrp session tty_nr tpgid ...
+    const [pid, , , , pgrp, session, ttyNr, tpgid] = r.stdout.trim().split(' ');
+    expect({ pgrp, session, tpgid }).toEqual({ pgrp: pid, session: pid, tpgid: pid });
+    // tty_nr: major 136 (the pts range), minor N of /dev/pts/N.
+    expect(Number(ttyNr) >> 8).toBe(136);
+  });
+
   it.each([
     ['the default container', {}],
     ['a non-root user without privilege escalation', { securityContext: { runAsUser: 1000, runAsGroup: 1000, allowPrivilegeEscalation: false } }],

@@ -2,6 +2,7 @@
 // stream framing.
 import { describe, expect, it } from 'vitest';
 import { CHANNEL, FrameDecoder, encodeFrame } from '../../src/api/stream-frames.js';
+import { streamTarget } from '../../src/api/stream-client.js';
 import { DetachScanner, parseDetachKeys } from '../../src/model/detach-keys.js';
 
 describe('detach keys', () => {
@@ -60,5 +61,16 @@ describe('stream frames', () => {
   it('refuses an oversized frame', () => {
     const head = Buffer.from([1, 0, 0, 0, 0x7f, 0, 0, 0]);
     expect(() => new FrameDecoder().push(head)).toThrow(/at most/);
+  });
+});
+
+describe('stream route targets', () => {
+  it('fills the path and repeats list parameters in order', () => {
+    const t = streamTarget('execPod', { params: { name: 'a b' }, query: { command: ['sh', '-c', 'x y'], tty: 'true', env: ['A=1'] } });
+    expect(t).toBe('/v1/pods/a%20b/exec?command=sh&command=-c&command=x+y&tty=true&env=A%3D1');
+  });
+
+  it('leaves out unset parameters', () => {
+    expect(streamTarget('attachPod', { params: { name: 'p' }, query: { stdin: 'true', container: undefined } })).toBe('/v1/pods/p/attach?stdin=true');
   });
 });
