@@ -180,9 +180,12 @@ describe.skipIf(!canRun)('bad input changes nothing and names the culprit', () =
     await bad(['exec', '-c', 'nosuch', EXISTING, '--', 'true'], { exit: 1, mentions: ['nosuch'] });
   });
 
-  it('exec -t says terminals are not supported yet (exit 2)', async () => {
-    const r = await bad(['exec', '-t', EXISTING, '--', 'true'], { exit: 2, mentions: ['--tty'] });
-    expect(r.stderr).toMatch(/not supported/);
+  it('exec -it without a terminal on stdin says so, as Docker does (exit 1)', async () => {
+    await bad(['exec', '-it', EXISTING, '--', 'true'], { exit: 1, mentions: ['the input device is not a TTY'] });
+  });
+
+  it('attach with bad detach keys names the flag (exit 2)', async () => {
+    await bad(['attach', '--detach-keys', 'ctrl-P', EXISTING], { exit: 2, mentions: ['--detach-keys', 'ctrl-P'] });
   });
 
   it('rm of a missing pod exits 1; rm -f of a missing pod exits 0', async () => {
