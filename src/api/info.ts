@@ -37,7 +37,7 @@ export interface PodrunFeatures {
   images: boolean;
   /** resources.limits and requests. */
   resourceLimits: boolean;
-  /** exec -t. */
+  /** exec -t, tty and stdin containers, attach: built. */
   terminals: boolean;
 }
 
@@ -104,7 +104,7 @@ export function hostInfo(stateRoot: string): PodrunInfo {
       seccomp: true,
       images: false,
       resourceLimits: false,
-      terminals: false,
+      terminals: true,
     },
   };
 }
