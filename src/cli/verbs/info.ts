@@ -19,7 +19,7 @@ const FEATURES: Record<keyof PodrunFeatures, { label: string; without?: string }
   seccomp: { label: 'seccomp', without: NOT_BUILT },
   images: { label: 'image references', without: `${NOT_BUILT}: a directory or tarball path only` },
   resourceLimits: { label: 'resource limits', without: NOT_BUILT },
-  terminals: { label: 'terminals', without: NOT_BUILT },
+  terminals: { label: 'terminals' },
 };
 
 function shown(v: boolean | string[], without = ''): string {
