@@ -1,5 +1,6 @@
-// koffi declarations of the terminal calls: the pty ioctls (unlock, number, peer, window
-// size, controlling terminal), termios (tcgetattr/tcsetattr/cfmakeraw) and pidfd_getfd.
+// koffi declarations of the terminal and fd calls: the pty ioctls (unlock, number, peer,
+// window size, controlling terminal), termios (tcgetattr/tcsetattr/cfmakeraw), dup2,
+// pidfd_getfd and close_range.
 // Node has no pty API; these few calls are all podrun needs, so no native addon.
 // libc.so.6 is loaded on the first call, through libc.ts's koffi.
 import { koffi, SyscallError } from './libc.js';
@@ -22,6 +23,7 @@ const c = {
   cfmakeraw: declare('void cfmakeraw(_Inout_ uint8_t *termios)'),
   syscall3: declare('long syscall(long number, int a, int b, unsigned int c)'),
   dup2: declare('int dup2(int oldfd, int newfd)'),
+  syscall3u: declare('long syscall(long number, unsigned int a, unsigned int b, unsigned int c)'),
 };
 
 function check(ret: number | bigint, call: string, detail?: string): number {
@@ -43,6 +45,8 @@ const O_RDWR = 2;
 const O_NOCTTY = 0o400;
 const O_CLOEXEC = 0o2000000;
 const SYS_PIDFD_GETFD: Record<string, number> = { x64: 438, arm64: 438 };
+const SYS_CLOSE_RANGE: Record<string, number> = { x64: 436, arm64: 436 };
+const CLOSE_RANGE_CLOEXEC = 4;
 
 /** Unlocks a pty master's replica (unlockpt). */
 export function unlockPty(master: number): void {
@@ -117,4 +121,12 @@ export function pidfdGetfd(pidfd: number, targetFd: number): number {
 /** dup2(2): `newFd` becomes a copy of `oldFd` (Node has no call for it). */
 export function dup2(oldFd: number, newFd: number): void {
   check(c.dup2(oldFd, newFd), 'dup2', `fd ${oldFd} -> ${newFd}`);
+}
+
+/**
+ * Marks every fd from `first` up close-on-exec (close_range, Linux 5.11+), so that
+ * nothing a process inherited without FD_CLOEXEC reaches the program it execs.
+ */
+export function cloexecFrom(first: number): void {
+  check(c.syscall3u(SYS_CLOSE_RANGE[process.arch], first, 0xffffffff, CLOSE_RANGE_CLOEXEC), 'close_range', `from fd ${first}`);
 }

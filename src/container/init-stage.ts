@@ -11,7 +11,8 @@
 import { readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clearCloexec, execve, setCloexec, setUser } from '../../native-bindings/libc.js';
+import { clearCloexec, execve, setUser } from '../../native-bindings/libc.js';
+import { cloexecFrom } from '../../native-bindings/pty.js';
 import { joinCgroup } from '../cgroup/cgroup2.js';
 import { StartError } from '../util/errors.js';
 import type { InitConfig, InitContext, InitStep } from './init-config.js';
@@ -138,7 +139,9 @@ export const execStep: InitStep = {
   setUp({ cfg, executable }) {
     try {
       for (const fd of [0, 1, 2]) clearCloexec(fd);
-      setCloexec(SYNC_FD);
+      // Only stdio reaches the command: the sync socket and whatever fd this process
+      // inherited without FD_CLOEXEC (from the supervisor or from the exec's caller) close.
+      cloexecFrom(SYNC_FD);
       execve(executable!, cfg.argv, cfg.env);
     } catch (e) {
       throw commandError(cfg, e);

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { canRun, inspect, manifest, newRoot, podrun, processesIn, removeRoot, runPod, until } from './helpers.js';
+import { execa } from 'execa';
+import { canRun, inspect, inStandInHost, manifest, newRoot, PODRUN, podrun, processesIn, removeRoot, runPod, until } from './helpers.js';
 import { Terminal } from './pty.js';
 
 
@@ -64,6 +65,16 @@ describe.skipIf(!canRun)('exec with a terminal', () => {
     expect({ pgrp, session, tpgid }).toEqual({ pgrp: pid, session: pid, tpgid: pid });
     // tty_nr: major 136 (the pts range), minor N of /dev/pts/N.
     expect(Number(ttyNr) >> 8).toBe(136);
+  });
+
+  it('exec -t: only stdio reaches the command, not an fd podrun inherited', async () => {
+    // podrun started with fd 100 open without FD_CLOEXEC, as a careless caller may leave one.
+    const leaky = 'import os, sys\nos.dup2(os.open("/dev/null", os.O_RDONLY), 100, inheritable=True)\nos.execvp(sys.argv[1], sys.argv[1:])';
+    const [file, args] = inStandInHost(PODRUN, ['--root', root, 'exec', '-t', pod, 'ls', '/proc/self/fd']);
+    const r = await execa('python3', ['-c', leaky, file, ...args], { reject: false });
+    expect(r.exitCode).toBe(0);
+    // 3 is ls's own directory handle.
+    expect(r.stdout.trim().split(/\s+/)).toEqual(['0', '1', '2', '3']);
   });
 
   it.each([
