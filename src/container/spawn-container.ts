@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants as fsc, openSync, rmSync, mkdirSync, existsSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { mkfifo } from '../kernel/fsutil.js';
 import { withNamespaces } from '../kernel/namespaces.js';
@@ -13,7 +14,6 @@ import { PodrunError, StartError } from '../util/errors.js';
 import type { InitFailure } from './init-stage.js';
 import { closeHeldStdio, copyFdOf, holdStdio, type HeldStdio } from './held-stdio.js';
 import type { TerminalHandoff } from './terminal.js';
-import { Readable } from 'node:stream';
 
 const INIT_STAGE = fileURLToPath(new URL('./init-stage.js', import.meta.url));
 

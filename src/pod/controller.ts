@@ -349,7 +349,10 @@ export class PodController {
       await Promise.all(pumps.map((p) => p.done));
       if (streams.held) this.runtime.closeHeldStdio(streams.held);
       for (const w of inst.workers) w.stop();
-      if (c.pid !== pid || this.disposed) return;
+      if (c.pid !== pid || this.disposed) {
+        inst.stdio?.end({ reason: 'exited' });
+        return;
+      }
       if (st.unknown) instanceUnknown(c, this.isoNow());
       else instanceExited(c, st.code ?? undefined, st.signal, (this.runtime.oomKillCount(c.cgroup) ?? 0) > oomBase, this.isoNow());
       inst.stdio?.end({ reason: 'exited', ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}) });
