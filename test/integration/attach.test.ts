@@ -215,6 +215,21 @@ describe.skipIf(!canRun)('tty and stdin containers, attach', () => {
     }
   });
 
+  it('stdin without a terminal stays open across a supervisor restart', async () => {
+    const name = await runPod(root, manifest('att-stdin2', [
+      { name: 'echo', command: ['sh', '-c', 'while read l; do echo got:$l; done; echo stdin-closed; exec sleep 1000'], extra: { stdin: true } },
+    ]));
+    try {
+      expect((await podrun(root, ['attach', name], { input: 'a\n\x10\x11' })).exitCode).toBe(0);
+      await killSupervisor(root);
+      expect((await podrun(root, ['attach', name], { input: 'b\n\x10\x11' })).exitCode).toBe(0);
+      await until('both lines in the logs', async () => (await podrun(root, ['logs', name])).stdout === 'got:a\ngot:b', 10_000);
+      expect(holders(root)).toHaveLength(2);
+    } finally {
+      await podrun(root, ['rm', '-f', name]);
+    }
+  });
+
   it('rm leaves no stdio holder', async () => {
     const [holder] = holders(root);
     expect(holder).toBeDefined();
