@@ -94,7 +94,7 @@ export function setControllingTerminal(fd: number): void {
 }
 
 /** The terminal's settings, opaque, for restoreTermios. */
-export function getTermios(fd: number): Buffer {
+function getTermios(fd: number): Buffer {
   const buf = Buffer.alloc(TERMIOS_BYTES);
   check(c.tcgetattr(fd, buf), 'tcgetattr', `fd ${fd}`);
   return buf;

@@ -1,10 +1,7 @@
 // A container's held stdio: its pty master (tty: true) or the write end of its stdin FIFO
 // (stdin: true), as the supervisor uses it (a stream for input and, for a terminal, its
-// output), and the stdio holder that keeps a copy.
-//
-// The stdio holder of a container with a terminal or an open stdin: a `sleep infinity`
-// that holds, as its fd 3, the pty master (tty: true) or the write end of the stdin FIFO
-// (stdin: true), in the pod's pause cgroup. It is what keeps the container's terminal
+// output), and the stdio holder that keeps a copy: a `sleep infinity` with the fd as its
+// fd 3, in the pod's pause cgroup. The holder is what keeps the container's terminal
 // from hanging up (and its stdin from reaching end-of-file) when the supervisor dies: a
 // new supervisor takes a copy of the fd back with pidfd_getfd. conmon plays this part
 // for CRI-O and Podman, with the log and attach pumps in it too; here the pumps stay in
@@ -30,7 +27,7 @@ export interface StdioHolder {
 }
 
 /** Starts a holder of `fd` (a copy: the caller keeps its own) in the pause cgroup of the pod of `containerCgroup`. */
-export function startStdioHolder(fd: number, containerCgroup: string): StdioHolder {
+function startStdioHolder(fd: number, containerCgroup: string): StdioHolder {
   const child = spawn(SLEEP.find((p) => existsSync(p)) ?? 'sleep', ['infinity'], {
     stdio: ['ignore', 'ignore', 'ignore', fd],
     detached: true,
@@ -60,7 +57,7 @@ export function copyFdOf(pid: number, fd: number): number {
   }
 }
 
-export function stopStdioHolder(h: StdioHolder): void {
+function stopStdioHolder(h: StdioHolder): void {
   if (isSameLiveProcess(h.pid, h.pidStart)) kill(h.pid, 9);
 }
 

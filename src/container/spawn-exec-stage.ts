@@ -26,10 +26,6 @@ export interface TerminalExec {
   child: ChildProcess;
   /** The pty master, owned by the caller (close it to hang the session up). */
   master: number;
-  /** The replica's path inside the container. */
-  ptyName: string;
-  /** Resolves undefined once the command exec'd, else with the stage's failure. */
-  started: Promise<{ error: string; exitCode: number } | undefined>;
 }
 
 /** The exec's config: the container's own (its restrictions), with the exec's command, env, cwd and user. */
@@ -75,5 +71,8 @@ export function spawnTerminalExec(configPath: string, c: ContainerRecord, argv: 
   }
   const sync = child.stdio[3] as Socket;
   sync.write(JSON.stringify(execConfig(cfg, argv, o)) + '\n');
-  return { child, master: pty.master, ptyName: pty.name, started: readSyncPipe(child) };
+  // A failure is the stage's exit status, its message on the terminal: the sync socket is
+  // only drained, so that it closes with the stage's execve or exit.
+  void readSyncPipe(child);
+  return { child, master: pty.master };
 }

@@ -18,7 +18,7 @@ const SYNC_FD = 3;
 
 /** What the init stage sends on the sync socket before it waits for the supervisor's go-ahead. */
 export interface TerminalHandoff {
-  terminal: { masterFd: number; name: string };
+  terminal: { masterFd: number };
 }
 
 export const execTerminalStep: InitStep = {
@@ -37,7 +37,7 @@ export const containerTerminalStep: InitStep = {
     // With stdin: false the pty is stdin all the same, as with Docker; nobody writes to it.
     for (const fd of [0, 1, 2]) dup2(pty.replica, fd);
     closeSync(pty.replica);
-    const handoff: TerminalHandoff = { terminal: { masterFd: pty.master, name: pty.name } };
+    const handoff: TerminalHandoff = { terminal: { masterFd: pty.master } };
     writeSync(SYNC_FD, JSON.stringify(handoff) + '\n');
     // One byte back: the supervisor holds its copy of the master.
     if (readSync(SYNC_FD, Buffer.alloc(1)) !== 1) throw new Error('the supervisor did not take the terminal');

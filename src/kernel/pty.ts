@@ -9,8 +9,6 @@ import { withNamespaces } from './namespaces.js';
 export interface Pty {
   master: number;
   replica: number;
-  /** The replica's path inside the container, /dev/pts/N. */
-  name: string;
 }
 
 /** Opens a new pty on the devpts mounted at `ptsDir` in the calling thread's mount namespace. */
@@ -19,8 +17,8 @@ export function openPty(ptsDir = '/dev/pts'): Pty {
   try {
     unlockPty(master);
     // TIOCGPTN fails (ENOTTY) unless this is a real ptmx: a container cannot fake one.
-    const n = ptyNumber(master);
-    return { master, replica: openPtyPeer(master), name: `/dev/pts/${n}` };
+    ptyNumber(master);
+    return { master, replica: openPtyPeer(master) };
   } catch (e) {
     closeSync(master);
     throw e;

@@ -17,13 +17,13 @@ export interface StreamEnd {
 }
 
 /** The far end of a session (the API's upgraded connection). */
-export interface AttachPeer {
+interface AttachPeer {
   output(stream: 'stdout' | 'stderr', chunk: Buffer): void;
   /** The session is over; the peer closes its connection. */
   end(e: StreamEnd): void;
 }
 
-export interface AttachSession {
+interface AttachSession {
   input(chunk: Buffer): void;
   resize(size: WinSize): void;
   /** The peer went away (or closed its stdin). */
@@ -47,10 +47,6 @@ export class ContainerStdio {
         for (const p of this.peers) p.output(name, chunk);
       });
     }
-  }
-
-  get tty(): boolean {
-    return this.held?.tty === true;
   }
 
   attach(peer: AttachPeer, o: { stdin: boolean; detachKeys: Buffer }): AttachSession {
