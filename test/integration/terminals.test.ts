@@ -96,6 +96,16 @@ describe.skipIf(!canRun)('exec with a terminal', () => {
     }
   });
 
+  it.each([
+    ['a missing command', ['nosuch'], 127, /nosuch: executable file not found in \$PATH/],
+    ['a missing working directory', ['-w', '/nowhere', 'true'], 128, /workingDir \/nowhere: no such directory/],
+  ])('exec -t of %s: the exec stage\'s status and message, on the terminal', async (_what, args, code, message) => {
+    const [opts, cmd] = args[0] === '-w' ? [args.slice(0, 2), args.slice(2)] : [[], args];
+    const r = await podrun(root, ['exec', '-t', ...opts, pod, ...cmd]);
+    expect(r.exitCode).toBe(code);
+    expect(r.stdout).toMatch(message);
+  });
+
   it('exec -t without a terminal on stdin works (as docker exec -t); -it refuses, as Docker does', async () => {
     const t = await podrun(root, ['exec', '-t', pod, 'sh', '-c', 'tty; exit 4'], { input: '', stripFinalNewline: false });
     expect(t.exitCode).toBe(4);
