@@ -15,10 +15,16 @@ import type { PodManager } from '../pod/manager.js';
 import { InvalidInputError, NotFoundError, asPodrunError, toWire } from '../util/errors.js';
 
 interface Conn {
-  socket: Duplex;
+  /** Sends output; a client that lets too much pile up loses its session. */
+  send(channel: typeof CHANNEL.stdout | typeof CHANNEL.stderr, chunk: Buffer): void;
   /** Sends the end frame and closes. */
   end(e: StreamEnd): void;
 }
+
+/** Output waiting for a client beyond this ends its session, rather than the supervisor's memory. */
+const MAX_UNREAD_BYTES = 4 << 20;
+/** How long an ended session's last frames may take to be read before the socket goes. */
+const LINGER_MS = 5000;
 
 /** What a session does with the client's frames. */
 interface Inbound {
@@ -53,7 +59,7 @@ function startAttach(pods: PodManager, params: Record<string, string>, q: Query,
   const detachKeys = parseDetachKeys(q.get('detachKeys') ?? '', 'detachKeys');
   const session = stdio.attach(
     {
-      output: (stream, chunk) => conn.socket.write(encodeFrame(stream === 'stdout' ? CHANNEL.stdout : CHANNEL.stderr, chunk)),
+      output: (stream, chunk) => conn.send(stream === 'stdout' ? CHANNEL.stdout : CHANNEL.stderr, chunk),
       end: (e) => conn.end(e),
     },
     { stdin: q.get('stdin') === 'true', detachKeys },
@@ -79,7 +85,7 @@ function startExec(pods: PodManager, params: Record<string, string>, q: Query, c
     stdin: q.get('stdin') === 'true',
     winsize: windowOf(q),
   };
-  const session = startTerminalExec(pods.state, params.name, command, opts, (chunk) => conn.socket.write(encodeFrame(CHANNEL.stdout, chunk)));
+  const session = startTerminalExec(pods.state, params.name, command, opts, (chunk) => conn.send(CHANNEL.stdout, chunk));
   void session.exit.then((exitCode) => conn.end({ reason: 'exited', exitCode }));
   return {
     input: (chunk) => {
@@ -114,15 +120,24 @@ export function upgradeHandler(pods: PodManager, onActivity: (delta: number) => 
       return refuse(socket, new InvalidInputError('Upgrade', `must be ${STREAM_PROTOCOL}`));
     }
     let closed = false;
+    let inbound: Inbound | undefined;
     const conn: Conn = {
-      socket,
+      send: (channel, chunk) => {
+        if (closed) return;
+        socket.write(encodeFrame(channel, chunk));
+        if (socket.writableLength > MAX_UNREAD_BYTES) {
+          conn.end({ reason: 'error', message: `the client left more than ${MAX_UNREAD_BYTES} bytes of output unread` });
+          inbound?.gone();
+        }
+      },
       end: (e) => {
         if (closed) return;
         closed = true;
         socket.end(encodeFrame(CHANNEL.end, JSON.stringify(e)));
+        // A client that reads nothing more would hold the socket (and its buffer) forever.
+        setTimeout(() => socket.destroy(), LINGER_MS).unref();
       },
     };
-    let inbound: Inbound;
     try {
       inbound = STARTERS[route.name](pods, route.params, url.searchParams, conn);
     } catch (err) {
@@ -131,13 +146,14 @@ export function upgradeHandler(pods: PodManager, onActivity: (delta: number) => 
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: ${STREAM_PROTOCOL}\r\n\r\n`);
     onActivity(1);
     const decoder = new FrameDecoder();
+    const session = inbound;
     const take = (chunk: Buffer) => {
       try {
         for (const f of decoder.push(chunk)) {
-          if (f.channel === CHANNEL.stdin && f.payload.length) inbound.input(f.payload);
+          if (f.channel === CHANNEL.stdin && f.payload.length) session.input(f.payload);
           else if (f.channel === CHANNEL.resize) {
             const size = parseSize(f.payload);
-            if (size) inbound.resize(size);
+            if (size) session.resize(size);
           }
         }
       } catch (err) {
@@ -150,7 +166,7 @@ export function upgradeHandler(pods: PodManager, onActivity: (delta: number) => 
     socket.once('end', () => socket.end());
     socket.once('close', () => {
       closed = true;
-      inbound.gone();
+      session.gone();
       onActivity(-1);
     });
   };

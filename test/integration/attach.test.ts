@@ -5,6 +5,7 @@
 // keeps its terminal; the API's exec with a terminal. Leak checks: one stdio holder per
 // instance, none after rm; the supervisor's fds back to their count after the sessions.
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { canRun, inspect, killSupervisor, manifest, newRoot, ok, podrun, REPO, removeRoot, runPod, until } from './helpers.js';
@@ -225,6 +226,28 @@ describe.skipIf(!canRun)('tty and stdin containers, attach', () => {
       expect((await podrun(root, ['attach', name], { input: 'b\n\x10\x11' })).exitCode).toBe(0);
       await until('both lines in the logs', async () => (await podrun(root, ['logs', name])).stdout === 'got:a\ngot:b', 10_000);
       expect(holders(root)).toHaveLength(2);
+    } finally {
+      await podrun(root, ['rm', '-f', name]);
+    }
+  });
+
+  it('a client that stops reading loses its session, not the supervisor its memory; the container goes on', async () => {
+    const name = await runPod(root, manifest('att-flood', [
+      { name: 'flood', command: ['sh', '-c', 'read x; head -c 8000000 /dev/zero; exec sleep 1000'], extra: { stdin: true } },
+    ]));
+    try {
+      const fds = supervisorFds(root);
+      const frames = (await import(join(REPO, 'dist/src/api/stream-frames.js'))) as typeof import('../../src/api/stream-frames.js');
+      const sock = connect(join(root, 'supervisor.sock'));
+      sock.write(`POST /v1/pods/${name}/attach?stdin=true HTTP/1.1\r\nHost: podrun\r\nConnection: Upgrade\r\nUpgrade: podrun-stream\r\n\r\n`);
+      const head = await new Promise<string>((resolve) => sock.once('data', (d: Buffer) => resolve(d.toString('latin1'))));
+      expect(head).toMatch(/^HTTP\/1.1 101 /);
+      // Start the flood, then read nothing.
+      sock.pause();
+      sock.write(frames.encodeFrame(frames.CHANNEL.stdin, '\n'));
+      await until('the supervisor to drop the session', () => supervisorFds(root) <= fds, 20_000);
+      sock.destroy();
+      expect((await inspect(root, name)).status.containerStatuses[0].state.running).toBeDefined();
     } finally {
       await podrun(root, ['rm', '-f', name]);
     }
