@@ -1,7 +1,7 @@
-// The exec handler of probes and hooks: runs a command in a running container the way
-// `podrun exec` does (CRI ExecSync), captures at most 10 KiB of output for events, and
-// kills the command at its timeout (ExecProbeTimeout semantics).
-import { spawnInContainer } from '../container/exec-in-container.js';
+// The exec handler of probes and hooks: runs a command in a running container with the
+// container's restrictions, through the exec stage (CRI ExecSync), captures at most 10 KiB
+// of output for events, and kills the command at its timeout (ExecProbeTimeout semantics).
+import { spawnExecStage } from '../container/exec-in-container.js';
 import { parseSignal } from '../model/signals.js';
 import type { ContainerRecord } from '../state/records.js';
 
@@ -23,13 +23,14 @@ export function execInRunningContainer(
   timeoutMs: number,
 ): Promise<ExecResult> {
   return new Promise((resolve) => {
-    let child;
+    let stage;
     try {
-      child = spawnInContainer(configPath, c, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+      stage = spawnExecStage(configPath, c, { argv }, ['ignore', 'pipe', 'pipe']);
     } catch (err) {
       resolve({ timedOut: false, output: '', error: (err as Error).message });
       return;
     }
+    const { child } = stage;
     let output = '';
     const take = (d: Buffer) => {
       if (output.length < OUTPUT_LIMIT) output += d.toString('utf8', 0, Math.min(d.length, OUTPUT_LIMIT - output.length));
@@ -46,11 +47,14 @@ export function execInRunningContainer(
         : undefined;
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
-      resolve({ timedOut: false, output, error: `${argv[0]}: ${err.code === 'ENOENT' ? 'executable file not found' : err.message}` });
+      // Node could not start the exec stage itself; the command's own failures come on its sync pipe.
+      resolve({ timedOut: false, output, error: `${argv[0]}: exec stage: ${err.message}` });
     });
-    child.on('close', (code, sig) => {
+    child.on('close', async (code, sig) => {
       if (timer) clearTimeout(timer);
-      if (timedOut) resolve({ timedOut: true, output, error: `command timed out after ${timeoutMs / 1000}s` });
+      const failure = await stage.started;
+      if (failure && !timedOut) resolve({ timedOut: false, output, error: failure.error });
+      else if (timedOut) resolve({ timedOut: true, output, error: `command timed out after ${timeoutMs / 1000}s` });
       // Node reports either an exit code or the signal that ended the command.
       else resolve({ exitCode: code ?? 128 + parseSignal(sig!).number, timedOut: false, output });
     });
