@@ -8,7 +8,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canRun, manifest, newRoot, ok, podrun, processesIn, removeRoot, runPod, until } from './helpers.js';
+import { execa } from 'execa';
+import { canRun, inStandInHost, manifest, newRoot, ok, PODRUN, podrun, processesIn, removeRoot, runPod, until } from './helpers.js';
 
 const FIELDS = ['Uid', 'Gid', 'Groups', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp', 'Seccomp_filters'];
 const pick = (status: string): Record<string, string> =>
@@ -142,14 +143,26 @@ describe.skipIf(!canRun)('exec inherits the container\'s restrictions', () => {
     const cg: string = rec.containers.find((c: { name: string }) => c.name === 'def').cgroup;
     const running = podrun(root, ['exec', '-c', 'def', POD, '--', 'sleep', '3']);
     try {
-      const pids = await until('the exec\'d sleep', () => {
-        const p = processesIn(cg);
-        return p.length >= 2 ? p : undefined;
-      });
-      const names = pids.map((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim());
-      expect(names).toEqual(names.map(() => 'sleep'));
+      // While it enters, the CLI (node) is in the cgroup, and so is its child until execve;
+      // once the exec'd sleep runs, only sleeps are left there: the CLI went back.
+      const comms = () => processesIn(cg).map((p) => readFileSync(`/proc/${p}/comm`, { encoding: 'utf8', flag: 'r' }).trim());
+      const names = await until('only the main and the exec\'d sleep in the cgroup', () => {
+        const n = comms();
+        return n.length === 2 && n.every((x) => x === 'sleep') ? n : undefined;
+      }, 2500, 20);
+      expect(names).toEqual(['sleep', 'sleep']);
     } finally {
       await running;
     }
+  });
+
+  it('a signal to podrun exec reaches the command (its own session does not get the terminal\'s), and podrun exits as it did', async () => {
+    const rec = JSON.parse(readFileSync(join(root, 'pods', POD, 'pod.json'), 'utf8'));
+    const cg: string = rec.containers.find((c: { name: string }) => c.name === 'def').cgroup;
+    const cli = execa(...inStandInHost(PODRUN, ['--root', root, 'exec', '-c', 'def', POD, '--', 'sleep', '30']), { reject: false });
+    const sleepPid = await until('the exec\'d sleep', () => processesIn(cg).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\x0030\x00'));
+    cli.kill('SIGTERM');
+    expect((await cli).exitCode).toBe(143); // 128 + SIGTERM: the command's end
+    await until('the command gone', () => !processesIn(cg).includes(sleepPid) || undefined);
   });
 });
