@@ -145,7 +145,7 @@ describe.skipIf(!canRun)('exec inherits the container\'s restrictions', () => {
     try {
       // While it enters, the CLI (node) is in the cgroup, and so is its child until execve;
       // once the exec'd sleep runs, only sleeps are left there: the CLI went back.
-      const comms = () => processesIn(cg).map((p) => readFileSync(`/proc/${p}/comm`, { encoding: 'utf8', flag: 'r' }).trim());
+      const comms = () => processesIn(cg).map((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim());
       const names = await until('only the main and the exec\'d sleep in the cgroup', () => {
         const n = comms();
         return n.length === 2 && n.every((x) => x === 'sleep') ? n : undefined;
