@@ -15,11 +15,11 @@ import { runStage } from './stage-runner.js';
 
 const req = JSON.parse(process.argv[2]) as ExecStageRequest;
 
-const mountNamespaceStep: InitStep = {
-  name: 'mount-namespace',
+const enterMountNamespaceStep: InitStep = {
+  name: 'enter-mount-namespace',
   setUp: () => enterNamespaces({ mnt: req.mnt }),
 };
 
-const EXEC_STEPS: readonly InitStep[] = [cgroupStep, mountNamespaceStep, commandStep, workdirStep, lsmStep, ...PRIVILEGE_STEPS, execStep];
+const EXEC_STEPS: readonly InitStep[] = [cgroupStep, enterMountNamespaceStep, commandStep, workdirStep, lsmStep, ...PRIVILEGE_STEPS, execStep];
 
 runStage(EXEC_STEPS, { cfg: execConfig(readJson<InitConfig>(req.config)!, req) });
