@@ -74,14 +74,17 @@ export async function benchHardening({ run, stats, podrun, root, tmp, n, rootfs,
       deviceFilter: stats(steps.def.deviceFilter),
       privileges: stats(steps.def.privileges),
       privPrivileges: stats(steps.priv.privileges),
-      total: stats(steps.def.deviceFilter.map((d, i) => d + steps.def.privileges[i])),
     },
   };
+  // What hardening adds, from the steps alone: the device filter, and what the privilege
+  // steps cost beyond running them with nothing to drop (privileged).
+  h.stepsExecCost = h.steps.privileges.median - h.steps.privPrivileges.median;
+  h.stepsStartCost = h.steps.deviceFilter.median + h.stepsExecCost;
   h.startCost = h.start.def.median - h.start.priv.median;
   h.execCost = h.exec.def.median - h.exec.priv.median;
   log(`  hardening, start: default ${fmt(h.start.def.median)} ms, privileged ${fmt(h.start.priv.median)} ms (medians, interleaved): ${fmt(h.startCost)} ms`);
   log(`  hardening, exec: default ${fmt(h.exec.def.median)} ms, privileged ${fmt(h.exec.priv.median)} ms (medians, interleaved): ${fmt(h.execCost)} ms`);
-  log(`  hardening steps alone: device filter ${fmt(h.steps.deviceFilter.median, 2)} ms, privilege steps ${fmt(h.steps.privileges.median, 2)} ms (privileged: ${fmt(h.steps.privPrivileges.median, 2)} ms)`);
+  log(`  hardening steps alone: device filter ${fmt(h.steps.deviceFilter.median, 2)} ms, privilege steps ${fmt(h.steps.privileges.median, 2)} ms (privileged: ${fmt(h.steps.privPrivileges.median, 2)} ms): start +${fmt(h.stepsStartCost, 2)} ms, exec +${fmt(h.stepsExecCost, 2)} ms`);
   return h;
 }
 
@@ -99,9 +102,10 @@ export function hardeningTable(h, fmt) {
     row('`podrun exec POD -- /bin/true`, default container', h.exec.def),
     row('`podrun exec`, privileged container of the same pod', h.exec.priv),
     `| cost to exec (difference of medians) | ${fmt(h.execCost, 2)} | | | <= ${TARGET_HARDENING_MS} ms | ${verdict(h.execCost)} |`,
-    row('steps alone, fresh process: device filter (build, load, attach)', h.steps.deviceFilter),
+    row('steps alone, fresh process: device filter (load, attach the supervisor\'s program)', h.steps.deviceFilter),
     row('steps alone: no_new_privs, bounding set, user, capabilities, seccomp (default)', h.steps.privileges),
     row('steps alone: the same for the privileged container (nothing to drop)', h.steps.privPrivileges),
-    `| steps alone, device filter + privilege steps (the init stage's hardening) | ${fmt(h.steps.total.median, 2)} | ${fmt(h.steps.total.p90, 2)} | ${fmt(h.steps.total.min, 2)} | <= ${TARGET_HARDENING_MS} ms | ${verdict(h.steps.total.median)} |`,
+    `| cost to a start, steps alone (device filter + privilege steps - privileged's) | ${fmt(h.stepsStartCost, 2)} | | | <= ${TARGET_HARDENING_MS} ms | ${verdict(h.stepsStartCost)} |`,
+    `| cost to exec, steps alone (privilege steps - privileged's) | ${fmt(h.stepsExecCost, 2)} | | | <= ${TARGET_HARDENING_MS} ms | ${verdict(h.stepsExecCost)} |`,
   ];
 }
