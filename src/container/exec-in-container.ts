@@ -10,7 +10,7 @@
 //   so the supervisor's child is the command (a probe timeout kills the command itself).
 // Both run the init stage's own steps (process-steps.ts), never a copy of them.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync } from 'node:fs';
+import { closeSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { cgroupOf, joinCgroup, joinCgroupFd, openCgroupProcs } from '../cgroup/cgroup2.js';
 import { enterNamespaces, withNamespaces } from '../kernel/namespaces.js';
@@ -23,8 +23,17 @@ import { lsmStep } from './lsm.js';
 import { PRIVILEGE_STEPS } from './process-steps.js';
 import { readSyncPipe, type InitFailure } from './sync-pipe.js';
 
-// Resolved when used: dist/exec.cjs, which `podrun exec` runs, has no import.meta.url.
-const execStagePath = () => fileURLToPath(new URL('./exec-stage.js', import.meta.url));
+/**
+ * The exec stage's entry: dist/exec-stage.cjs, its CommonJS bundle (Makefile), unless
+ * missing or older than the ESM build it was made from; else the ESM build itself. Resolved
+ * when used: dist/exec.cjs, which `podrun exec` runs, has no import.meta.url.
+ */
+function execStagePath(): string {
+  const esm = fileURLToPath(new URL('./exec-stage.js', import.meta.url));
+  const bundle = fileURLToPath(new URL('../../exec-stage.cjs', import.meta.url));
+  const mtime = (p: string) => statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+  return mtime(bundle) >= mtime(esm) ? bundle : esm;
+}
 
 /** What the exec stage is told (its one argument, as JSON). */
 export interface ExecStageRequest extends ExecRequest {
