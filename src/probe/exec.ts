@@ -6,6 +6,8 @@ import { parseSignal } from '../model/signals.js';
 import type { ContainerRecord } from '../state/records.js';
 
 export const OUTPUT_LIMIT = 10 * 1024;
+/** How long the exec stage may take to start the command (join, look up, restrict, execve). */
+export const STAGE_START_LIMIT_MS = 10_000;
 
 export interface ExecResult {
   /** The command's exit code; undefined when it could not run or timed out. */
@@ -37,14 +39,24 @@ export function execInRunningContainer(
     };
     child.stdout?.on('data', take);
     child.stderr?.on('data', take);
+    // The exec stage's own start (a Node process, slow on a loaded machine) is not the
+    // command's time: timeoutSeconds counts from the command's execve, and the set-up has
+    // a bound of its own.
     let timedOut = false;
-    const timer =
-      timeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            child.kill('SIGKILL');
-          }, timeoutMs)
-        : undefined;
+    let stageStuck = false;
+    let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+      stageStuck = true;
+      child.kill('SIGKILL');
+    }, STAGE_START_LIMIT_MS);
+    void stage.started.then((failure) => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (failure || timeoutMs <= 0 || child.exitCode !== null || child.signalCode !== null) return;
+      timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, timeoutMs);
+    });
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
       // Node could not start the exec stage itself; the command's own failures come on its sync pipe.
@@ -53,7 +65,8 @@ export function execInRunningContainer(
     child.on('close', async (code, sig) => {
       if (timer) clearTimeout(timer);
       const failure = await stage.started;
-      if (failure && !timedOut) resolve({ timedOut: false, output, error: failure.error });
+      if (stageStuck) resolve({ timedOut: false, output, error: `${argv[0]}: the exec stage did not start it within ${STAGE_START_LIMIT_MS / 1000}s` });
+      else if (failure && !timedOut) resolve({ timedOut: false, output, error: failure.error });
       else if (timedOut) resolve({ timedOut: true, output, error: `command timed out after ${timeoutMs / 1000}s` });
       // Node reports either an exit code or the signal that ended the command.
       else resolve({ exitCode: code ?? 128 + parseSignal(sig!).number, timedOut: false, output });
