@@ -83,7 +83,7 @@ export function enterContainer(configPath: string, c: ContainerRecord, req: Exec
     // The cgroup's files are not visible from inside the container's mount namespace.
     joinCgroup(c.cgroup);
     // The LSM attributes are /proc/thread-self's, which the container's /proc (another PID
-    // namespace's) does not show for this process.
+    // namespace's) does not show for this process, and which the container could mount over.
     lsmStep.setUp(ctx);
     enterNamespaces({ net: nsOf(c, 'net'), ipc: nsOf(c, 'ipc'), uts: nsOf(c, 'uts'), pid: nsOf(c, 'pid'), mnt: nsOf(c, 'mnt') });
     for (const step of PRIVILEGE_STEPS) step.setUp(ctx);
