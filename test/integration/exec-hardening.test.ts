@@ -62,6 +62,12 @@ describe.skipIf(!canRun)('exec inherits the container\'s restrictions', () => {
           sleeper('esc', { allowPrivilegeEscalation: true }),
           sleeper('priv', { privileged: true }),
           sleeper('local', { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/deny-mkdir.json' } }),
+          // Mounts a smaller capability count over the kernel's, which exec must not believe.
+          {
+            name: 'sysadmin',
+            command: ['sh', '-c', 'echo 0 > /tmp/last && mount --bind /tmp/last /proc/sys/kernel/cap_last_cap && exec sleep 3600'],
+            extra: { securityContext: { capabilities: { add: ['SYS_ADMIN'] } } },
+          },
           sleeper('hooked', { runAsUser: 1000 }, {
             lifecycle: { postStart: { exec: { command: record('hook') } } },
             readinessProbe: { exec: { command: record('probe') }, periodSeconds: 1 },
@@ -77,10 +83,16 @@ describe.skipIf(!canRun)('exec inherits the container\'s restrictions', () => {
     await removeRoot(root);
   });
 
-  it.each(['def', 'user', 'none', 'esc', 'priv', 'local'])('podrun exec in "%s": the same user, groups, capabilities, no_new_privs and seccomp as the main process', async (ctr) => {
+  it.each(['def', 'user', 'none', 'esc', 'priv', 'local', 'sysadmin'])('podrun exec in "%s": the same user, groups, capabilities, no_new_privs and seccomp as the main process', async (ctr) => {
     const main = await statusOf(ctr, '/proc/1/status');
     expect(Object.keys(main)).toHaveLength(FIELDS.length);
     expect(await statusOf(ctr, '/proc/self/status')).toEqual(main);
+  });
+
+  it('a container that mounts over /proc/sys/kernel/cap_last_cap does not widen an exec\'d process\'s bounding set', async () => {
+    expect(await ok(root, ['exec', '-c', 'sysadmin', POD, '--', 'cat', '/proc/sys/kernel/cap_last_cap'])).toBe('0');
+    const main = await statusOf('sysadmin', '/proc/1/status');
+    expect((await statusOf('sysadmin', '/proc/self/status')).CapBnd).toBe(main.CapBnd);
   });
 
   it('the groups are the pod\'s supplementalGroups and fsGroup, which exec keeps (libuv would drop them)', async () => {
