@@ -10,7 +10,7 @@ import { withNamespaces } from '../kernel/namespaces.js';
 import { readProcStat } from '../kernel/procfs.js';
 import type { ContainerPaths } from '../state/paths.js';
 import { PodrunError, StartError } from '../util/errors.js';
-import type { InitFailure } from './init-stage.js';
+import { readSyncPipe } from './sync-pipe.js';
 
 const INIT_STAGE = fileURLToPath(new URL('./init-stage.js', import.meta.url));
 
@@ -99,22 +99,4 @@ export async function spawnContainer(req: SpawnRequest): Promise<SpawnedContaine
     throw new StartError(failure.error, failure.reason, failure.exitCode);
   }
   return { child, exit, pid, pidStart, stdout, stderr };
-}
-
-/** Resolves undefined once the init stage exec'd (pipe closed, no message), else its failure. */
-function readSyncPipe(child: ChildProcess): Promise<InitFailure | undefined> {
-  return new Promise((resolve) => {
-    const sync = child.stdio[3] as Socket;
-    let data = '';
-    sync.on('data', (d: Buffer) => (data += d.toString()));
-    sync.on('error', () => {});
-    sync.on('close', () => {
-      if (!data.trim()) return resolve(undefined);
-      try {
-        resolve(JSON.parse(data.trim().split('\n')[0]) as InitFailure);
-      } catch {
-        resolve({ error: data.trim(), exitCode: 128, reason: 'StartError' });
-      }
-    });
-  });
 }
