@@ -17,6 +17,7 @@ import { request } from 'node:http';
 import { cpus, release } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchHardening, hardeningTable } from './hardening.mjs';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PODRUN = join(REPO, 'bin', 'podrun');
@@ -456,7 +457,10 @@ async function main() {
     results.rows.unshift({ what: '`node -e 0` (floor)', st: floor }, { what: '`podrun --help` (CLI start-up only, no work)', st: cliSt });
     results.rows.push({ what: '`podrun exec POD -- /bin/true`', st: execSt });
 
-    // 4b. exec -t: the exec stage (pty from the container's devpts, controlling terminal,
+    // 4b. hardening's cost, interleaved with the same without it (bench/hardening.mjs).
+    results.hardening = await benchHardening({ run, stats, podrun, root, tmp, n: N, rootfs: ROOTFS, repo: REPO, log, fmt });
+
+    // 4c. exec -t: the exec stage (pty from the container's devpts, controlling terminal,
     //     the container's process steps), and the echo latency of an -it session.
     const ttySt = await timeIt('podrun exec -t POD -- /bin/true', N, () => podrun('exec', '-t', 'bench-exec', '--', '/bin/true'));
     results.rows.push({ what: '`podrun exec -t POD -- /bin/true` (exec stage + pty)', st: ttySt, tty: true });
@@ -646,6 +650,7 @@ function printTable(r) {
     }
     out.push(`| cost of the bridge (difference of medians) | ${fmt(r.step.cost, 2)} | | |`);
   }
+  if (r.hardening) out.push(...hardeningTable(r.hardening, fmt));
   const m = r.mem;
   if (m.supAfter) {
     const mb = (kb) => fmt(kb2mb(kb), 2);

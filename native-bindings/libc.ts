@@ -200,10 +200,6 @@ export function clearCloexec(fd: number): void {
   check(c.fcntl(fd, F_SETFD, 0), 'fcntl', undefined, `fd ${fd}`);
 }
 
-export function setCloexec(fd: number): void {
-  check(c.fcntl(fd, F_SETFD, 1), 'fcntl', undefined, `fd ${fd}`);
-}
-
 /** kill(2); returns false for ESRCH (no such process). */
 export function kill(pid: number, sig: number): boolean {
   if (c.kill(pid, sig) === 0) return true;

@@ -1,6 +1,6 @@
 // cgroup v2 driven through its files. Works on pure v2 hosts (/sys/fs/cgroup) and on
 // hybrid ones (/sys/fs/cgroup/unified, no controllers: used for tracking and kill only).
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMountInfo } from '../kernel/mountinfo.js';
 import { asPodrunError, PodrunError } from '../util/errors.js';
@@ -45,6 +45,20 @@ export function createCgroup(path: string): void {
 /** Moves a process (0 = the caller) into the cgroup. */
 export function joinCgroup(path: string, pid: number | 0 = 0): void {
   writeFileSync(join(path, 'cgroup.procs'), String(pid));
+}
+
+/**
+ * An open cgroup.procs of the cgroup, for moving the caller there later with
+ * joinCgroupFd: the kernel checks such a move against the opener's credentials (Linux
+ * 5.16+), so it still works after the caller gave up its privileges.
+ */
+export function openCgroupProcs(path: string): number {
+  return openSync(join(path, 'cgroup.procs'), 'w');
+}
+
+/** Moves the caller into the cgroup whose cgroup.procs `fd` is (openCgroupProcs). */
+export function joinCgroupFd(fd: number): void {
+  writeSync(fd, '0');
 }
 
 export function cgroupPids(path: string): number[] {

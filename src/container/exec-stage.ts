@@ -1,59 +1,30 @@
-// The exec stage: a short-lived entry point for `exec -t` (and the API's exec with a
-// terminal). The caller spawns it detached (so it leads a new session and process group)
-// inside the container's cgroup and its net/IPC/UTS/PID namespaces, with the pty's
-// replica as stdio, the sync socket as fd 3 and the container's mount namespace as fd 4.
-// It reads its config (an InitConfig: the container's own, with the exec's command, env,
-// cwd and user) from the sync socket, enters the mount namespace, makes the replica its
-// controlling terminal, and runs the same process steps as the container's init stage
-// (no_new_privs, seccomp, capabilities, user) before execve. Failures go back on fd 3 as
-// the init stage's do; a successful execve closes it.
-import { readSync } from 'node:fs';
-import { closeFd } from '../../native-bindings/libc.js';
-import { enterNamespace } from '../kernel/namespaces.js';
+// The exec stage: the supervisor's way to run an exec probe or hook in a running container
+// without restricting itself (exec-in-container.ts). Spawned in the container's PID, net,
+// IPC and UTS namespaces, it joins the container's cgroup, sets the LSM labels, joins the
+// mount namespace, makes a pty its controlling terminal for exec -t (terminal.ts), then
+// runs the init stage's own process steps: find the command, enter
+// the working directory, no_new_privs, seccomp, bounding set, user and groups,
+// capabilities, execve.
+// A failure is reported on fd 3 as the init stage reports one.
+import { enterNamespaces } from '../kernel/namespaces.js';
+import { readJson } from '../state/atomic.js';
+import { execConfig } from './exec-config.js';
+import type { ExecStageRequest } from './exec-in-container.js';
 import type { InitConfig, InitStep } from './init-config.js';
-import { commandStep, execStep, runProcessSteps, userStep, workdirStep } from './init-stage.js';
 import { lsmStep } from './lsm.js';
-import { boundingSetStep, capabilitiesStep, noNewPrivsStep } from './privileges.js';
-import { seccompPrivilegedStep, seccompStep } from './seccomp/step.js';
+import { cgroupStep, commandStep, execStep, PRIVILEGE_STEPS, workdirStep } from './process-steps.js';
+import { runStage } from './stage-runner.js';
 import { execTerminalStep } from './terminal.js';
 
-const SYNC_FD = 3;
-const MNT_FD = 4;
+const req = JSON.parse(process.argv[2]) as ExecStageRequest;
 
-/** One JSON line from the sync socket (the parent writes it right after the spawn). */
-function readConfig(): InitConfig {
-  const chunks: Buffer[] = [];
-  const buf = Buffer.alloc(65536);
-  for (;;) {
-    const n = readSync(SYNC_FD, buf);
-    if (n === 0) break;
-    chunks.push(Buffer.from(buf.subarray(0, n)));
-    if (buf[n - 1] === 0x0a) break;
-  }
-  return JSON.parse(Buffer.concat(chunks).toString()) as InitConfig;
-}
-
-const joinMountNamespaceStep: InitStep = {
-  name: 'mount-namespace',
-  setUp() {
-    enterNamespace(MNT_FD, 'mnt', 'the container mount namespace');
-    closeFd(MNT_FD);
-  },
+const enterMountNamespaceStep: InitStep = {
+  name: 'enter-mount-namespace',
+  setUp: () => enterNamespaces({ mnt: req.mnt }),
 };
 
-const EXEC_STAGE_STEPS: readonly InitStep[] = [
-  joinMountNamespaceStep,
-  execTerminalStep,
-  commandStep,
-  workdirStep,
-  lsmStep,
-  noNewPrivsStep,
-  seccompPrivilegedStep,
-  boundingSetStep,
-  userStep,
-  capabilitiesStep,
-  seccompStep,
-  execStep,
-];
+// lsm writes /proc/thread-self/attr while this process still sees the host's /proc: in
+// the container's mount namespace, a container with CAP_SYS_ADMIN could mount over it.
+const EXEC_STEPS: readonly InitStep[] = [cgroupStep, lsmStep, enterMountNamespaceStep, execTerminalStep, commandStep, workdirStep, ...PRIVILEGE_STEPS, execStep];
 
-runProcessSteps({ cfg: readConfig() }, EXEC_STAGE_STEPS);
+runStage(EXEC_STEPS, { cfg: execConfig(readJson<InitConfig>(req.config)!, req) });

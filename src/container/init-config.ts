@@ -44,6 +44,8 @@ export interface InitConfig {
   groups: number[];
   /** The seccomp BPF program, base64, that the `seccomp` step installs; absent: Unconfined. */
   seccompFilter?: string;
+  /** The cgroup device filter, base64 of struct bpf_insn[] (device-filter.ts), that the `device-filter` step attaches; absent: none (privileged). */
+  deviceFilter?: string;
   /**
    * Capability names with CAP_, in bit order (capabilities.ts). The init stage limits the
    * bounding set to `bounding` before `user` and sets effective = permitted = `effective`

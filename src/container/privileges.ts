@@ -17,13 +17,17 @@ export const noNewPrivsStep: InitStep = {
   },
 };
 
+// The kernel's own count, so that a capability newer than CAPABILITY_NAMES goes too. Read
+// at import, on the host's /proc: `podrun exec` and the exec stage run the step inside the
+// container's mount namespace, where a container with CAP_SYS_ADMIN could mount a smaller
+// number over the file and keep capabilities in the bounding set.
+const LAST_CAP = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+
 export const boundingSetStep: InitStep = {
   name: 'bounding-set',
   setUp({ cfg }) {
     const kept = new Set(cfg.capabilities.bounding.map(capabilityName));
-    // The kernel's own count, so that a capability newer than CAPABILITY_NAMES goes too.
-    const last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
-    for (let bit = 0; bit <= last; bit++) {
+    for (let bit = 0; bit <= LAST_CAP; bit++) {
       if (!kept.has(CAPABILITY_NAMES[bit])) dropBoundingCapability(bit);
     }
     if (cfg.uid !== 0) setKeepCaps();

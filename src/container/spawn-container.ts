@@ -11,9 +11,8 @@ import { withNamespaces } from '../kernel/namespaces.js';
 import { readProcStat } from '../kernel/procfs.js';
 import type { ContainerPaths } from '../state/paths.js';
 import { PodrunError, StartError } from '../util/errors.js';
-import type { InitFailure } from './init-stage.js';
 import { closeHeldStdio, copyFdOf, holdStdio, type HeldStdio } from './held-stdio.js';
-import type { TerminalHandoff } from './terminal.js';
+import { readSyncPipe } from './sync-pipe.js';
 
 const INIT_STAGE = fileURLToPath(new URL('./init-stage.js', import.meta.url));
 
@@ -128,39 +127,4 @@ function openStdinFifo(path: string): { writer: number; reader: number } {
   makeFifo(path);
   const writer = openSync(path, fsc.O_RDWR);
   return { writer, reader: openSync(path, fsc.O_RDONLY) };
-}
-
-/**
- * Resolves undefined once the stage exec'd (pipe closed, no message), else its failure.
- * A terminal handoff (terminal.ts) on the way is given to `onHandoff`, then answered.
- */
-export function readSyncPipe(child: ChildProcess, onHandoff?: (h: TerminalHandoff) => void): Promise<InitFailure | undefined> {
-  return new Promise((resolve) => {
-    const sync = child.stdio[3] as Socket;
-    let data = '';
-    sync.on('data', (d: Buffer) => {
-      data += d.toString();
-      const nl = data.indexOf('\n');
-      if (!onHandoff || nl < 0 || !data.startsWith('{"terminal"')) return;
-      const line = data.slice(0, nl);
-      data = data.slice(nl + 1);
-      try {
-        onHandoff(JSON.parse(line) as TerminalHandoff);
-        sync.write('\n');
-      } catch (e) {
-        // No go-ahead: the stage gives up, and this is its failure.
-        data = JSON.stringify({ error: `the container's terminal: ${(e as Error).message}`, exitCode: 128, reason: 'StartError' });
-        sync.end();
-      }
-    });
-    sync.on('error', () => {});
-    sync.on('close', () => {
-      if (!data.trim()) return resolve(undefined);
-      try {
-        resolve(JSON.parse(data.trim().split('\n')[0]) as InitFailure);
-      } catch {
-        resolve({ error: data.trim(), exitCode: 128, reason: 'StartError' });
-      }
-    });
-  });
 }

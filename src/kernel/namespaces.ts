@@ -24,12 +24,6 @@ function ensureOwnFs(): void {
   }
 }
 
-/** Moves the calling thread into the namespace behind `fd` for good (an entry point's set-up). */
-export function enterNamespace(fd: number, type: NsType, path?: string): void {
-  if (type === 'mnt') ensureOwnFs();
-  setns(fd, NS_FLAG[type], path);
-}
-
 export interface NsSwitch {
   /** Target namespace files (pins or /proc/PID/ns/X) to enter. */
   enter?: Partial<Record<NsType, string>>;
@@ -53,7 +47,7 @@ export function withNamespaces<T>(sw: NsSwitch, fn: () => T): T {
       targets.push([t, openSync(p, 'r'), p]);
     }
     if (types.has('mnt')) ensureOwnFs();
-    for (const [t, fd, p] of targets) setns(fd, NS_FLAG[t], p);
+    joinOpened(targets);
     if (sw.create?.length) {
       let flags = 0;
       for (const t of sw.create) flags |= NS_FLAG[t];
@@ -66,6 +60,28 @@ export function withNamespaces<T>(sw: NsSwitch, fn: () => T): T {
     }
     if (cwd !== undefined) process.chdir(cwd);
     for (const fd of saved.values()) closeSync(fd);
+    for (const [, fd] of targets) closeSync(fd);
+  }
+}
+
+/** setns into each opened target, in order (a mount namespace needs a thread-private fs first). */
+function joinOpened(targets: readonly [NsType, number, string][]): void {
+  if (targets.some(([t]) => t === 'mnt')) ensureOwnFs();
+  for (const [t, fd, p] of targets) setns(fd, NS_FLAG[t], p);
+}
+
+/**
+ * Moves the main thread into the namespaces for good: for a process that never comes
+ * back (it is about to give up the privileges a return would need), such as `podrun exec`
+ * once it enters a container.
+ */
+export function enterNamespaces(enter: Partial<Record<NsType, string>>): void {
+  const targets: [NsType, number, string][] = [];
+  try {
+    // Every target opened before joining any: paths may not resolve once inside a mount ns.
+    for (const [t, p] of Object.entries(enter) as [NsType, string][]) targets.push([t, openSync(p, 'r'), p]);
+    joinOpened(targets);
+  } finally {
     for (const [, fd] of targets) closeSync(fd);
   }
 }

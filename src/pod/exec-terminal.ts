@@ -34,7 +34,7 @@ export function startTerminalExec(
   output: (chunk: Buffer) => void,
 ): TerminalSession {
   const t = execTarget(state, pod, o);
-  const ex = spawnTerminalExec(t.configPath, t.container, argv, { env: o.env, cwd: o.workdir, user: t.user, winsize: o.winsize });
+  const ex = spawnTerminalExec(t.configPath, t.container, { argv, env: o.env, cwd: o.workdir, user: t.user }, o.winsize);
   const master = new tty.ReadStream(ex.master);
   // EIO: every replica is closed, the session's output is all read.
   const drained = new Promise<void>((resolve) => {

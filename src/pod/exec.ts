@@ -1,9 +1,11 @@
-// exec: run a command inside a running container. The CLI's own main thread enters the
-// container's namespaces (and so its root), joins its cgroup, spawns, and moves back;
-// the child inherits all of it. No supervisor round trip is needed.
+// exec: run a command inside a running container. The CLI's own main thread joins the
+// container's cgroup and namespaces (and so its root) and takes on its user and
+// privileges, spawns, and moves back to its own cgroup; the child inherits all of it
+// (exec-in-container.ts). No supervisor round trip is needed.
+import type { ChildProcess } from 'node:child_process';
 import type { StatePaths } from '../state/paths.js';
 import { loadPodRecord, type ContainerRecord } from '../state/records.js';
-import { spawnInContainer } from '../container/exec-in-container.js';
+import { enterContainer, spawnEntered } from '../container/exec-in-container.js';
 import { isSameLiveProcess } from '../kernel/procfs.js';
 import { InvalidInputError, NotFoundError, PodrunError } from '../util/errors.js';
 import { parseSignal } from '../model/signals.js';
@@ -20,6 +22,14 @@ export function parseUser(u: string): { uid: number; gid?: number } {
   const m = /^(\d+)(?::(\d+))?$/.exec(u);
   if (!m) throw new InvalidInputError('--user', `"${u}": must be UID or UID:GID (numbers)`);
   return { uid: Number(m[1]), gid: m[2] !== undefined ? Number(m[2]) : undefined };
+}
+
+// The command leads a session of its own, so a terminal's Ctrl-C (or a harness's SIGTERM)
+// reaches only podrun: pass these on, and let the command's exit decide podrun's.
+const RELAYED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+
+function relaySignals(child: ChildProcess): void {
+  for (const sig of RELAYED) process.on(sig, () => child.kill(sig));
 }
 
 export interface ExecTarget {
@@ -46,12 +56,9 @@ export function execTarget(state: StatePaths, pod: string, o: ExecOptions): Exec
 /** Runs the command; resolves with podrun's exit status (the command's, or 125/126/127). */
 export async function execInContainer(state: StatePaths, pod: string, argv: string[], o: ExecOptions): Promise<number> {
   const { configPath, container: c, user } = execTarget(state, pod, o);
-  const child = spawnInContainer(configPath, c, argv, {
-    env: o.env,
-    cwd: o.workdir,
-    user,
-    stdio: [o.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit'],
-  });
+  const entered = enterContainer(configPath, c, { argv, env: o.env, cwd: o.workdir, user });
+  const child = spawnEntered(entered, [o.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit']);
+  relaySignals(child);
   return new Promise((resolve) => {
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') {

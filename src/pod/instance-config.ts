@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { capabilityNames, containerPrivileges } from '../container/capabilities.js';
+import { defaultDeviceFilter } from '../container/device-filter.js';
 import { containerArgv, containerEnv, userOf, type BindMount, type InitConfig } from '../container/init-config.js';
 import { podGroups } from '../manifest/pod-groups.js';
 import type { SeccompProfileFile } from '../container/seccomp/profile.js';
@@ -67,5 +68,7 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
   // A privileged container runs without a filter, as containerd runs it. The profile's
   // capability conditions see what the process holds at exec: a non-root user holds none.
   if (seccomp && !cfg.privileged) cfg.seccompFilter = seccompProgram(seccomp, uid === 0 ? cfg.capabilities.effective : []);
+  // Likewise without a device filter, as runc gives it an allow-all rule.
+  if (!cfg.privileged) cfg.deviceFilter = defaultDeviceFilter();
   return cfg;
 }

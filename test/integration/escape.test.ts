@@ -4,9 +4,26 @@
 // The system calls go through the host root's perl (image "/"), so the numbers are this
 // architecture's. Nothing here can harm the host even if a check failed: the reboot call
 // asks for LINUX_REBOOT_CMD_CAD_OFF (ctrl-alt-del handling), the clock is set to its
-// current value.
+// current value; the host's disk is only ever opened read-only, and nothing is read.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canRun, manifest, newRoot, ok, podrun, removeRoot, runPod } from './helpers.js';
+import { BUSYBOX, canRun, manifest, newRoot, ok, podrun, removeRoot, runPod } from './helpers.js';
+
+/** glibc's major()/minor() of a dev_t. */
+const majorMinor = (dev: number): [number, number] => [(dev >> 8) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00)];
+
+/** The host's device nodes: name → "mode rdev ino", to compare before and after. */
+function hostDevices(): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync('/dev').map((n) => {
+      const st = statSync(join('/dev', n), { throwIfNoEntry: false });
+      return [n, st ? `${st.mode} ${st.rdev} ${st.ino}` : 'gone'];
+    }),
+  );
+}
 
 describe.skipIf(!canRun)('escape battery', () => {
   const root = canRun ? newRoot('escape') : '';
@@ -21,6 +38,14 @@ describe.skipIf(!canRun)('escape battery', () => {
   async function perl(name: string, program: string, extra: Record<string, unknown> = {}): Promise<string> {
     pods.push(name);
     await runPod(root, manifest(name, [{ name: 'c', image: '/', command: ['perl', '-e', `require "syscall.ph"; ${program}`], extra }], { restartPolicy: 'Never' }));
+    await ok(root, ['wait', '--for', 'completed', '--timeout', '20', name]);
+    return (await ok(root, ['logs', name])).trim();
+  }
+
+  /** Runs one shell script in a default busybox container (or `image`); returns its output. */
+  async function shell(name: string, script: string, extra: Record<string, unknown> = {}, image?: string): Promise<string> {
+    pods.push(name);
+    await runPod(root, manifest(name, [{ name: 'c', image, command: ['sh', '-c', script], extra }], { restartPolicy: 'Never' }));
     await ok(root, ['wait', '--for', 'completed', '--timeout', '20', name]);
     return (await ok(root, ['logs', name])).trim();
   }
@@ -62,5 +87,54 @@ describe.skipIf(!canRun)('escape battery', () => {
       `print -e "${root}" ? "escaped" : "inside";`,
     ].join(' ');
     expect(await perl('esc-chroot', program)).toBe('inside');
+  });
+
+  it('cannot open the host\'s root block device after making its node: the device filter refuses it, even with CAP_MKNOD', async () => {
+    const [major, minor] = majorMinor(statSync('/').dev);
+    const before = hostDevices();
+    // Nodes made on the overlay root (not nodev), so only the cgroup's filter can refuse the
+    // open: the host's root disk, and /dev/loop-control (10:237), which this host opens
+    // (opening it does nothing) where it refuses even root to open its mounted root disk.
+    const tryOpen = (node: string) => `(exec 3< /tmp/${node} && echo ${node}-opened) 2>&1`;
+    const script = `mknod /tmp/disk b ${major} ${minor} && mknod /tmp/lc c 10 237 && echo made; ${tryOpen('disk')}; ${tryOpen('lc')}; ${tryOpen('../dev/null')}`;
+    const refused = (node: string) => expect.stringMatching(new RegExp(`can't open .*/tmp/${node}.*: Operation not permitted`));
+    expect((await shell('esc-mknod', script)).split('\n')).toEqual(['made', refused('disk'), refused('lc'), '../dev/null-opened']);
+    // Without the filter (privileged), the same open succeeds: it was the filter, not the mount.
+    expect((await shell('esc-mknod-priv', script, { securityContext: { privileged: true } })).split('\n')).toContain('lc-opened');
+    expect(hostDevices()).toEqual(before);
+  });
+
+  it('a setuid-root binary gives a non-root user no privileges under no_new_privs (and does without it)', async () => {
+    // busybox drops setuid for its applets, so the proof is a setuid-root copy of the host's
+    // coreutils cat (with its libraries) in a copy of the test image, reporting its own UIDs.
+    const image = mkdtempSync(join(tmpdir(), 'podrun-test-setuid-'));
+    try {
+      cpSync(BUSYBOX, image, { recursive: true, verbatimSymlinks: true });
+      const libs = execFileSync('ldd', ['/usr/bin/cat'], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
+      for (const lib of libs) {
+        mkdirSync(join(image, dirname(lib)), { recursive: true });
+        copyFileSync(lib, join(image, lib));
+      }
+      copyFileSync('/usr/bin/cat', join(image, 'bin/suid-cat'));
+      chmodSync(join(image, 'bin/suid-cat'), 0o4755);
+      const uids = 'suid-cat /proc/self/status | grep ^Uid';
+      const user = { runAsUser: 1000, runAsGroup: 1000 };
+      // Real, effective, saved, filesystem UID.
+      expect(await shell('esc-setuid', uids, { securityContext: user }, image)).toBe('Uid:\t1000\t1000\t1000\t1000');
+      expect(await shell('esc-setuid-esc', uids, { securityContext: { ...user, allowPrivilegeEscalation: true } }, image)).toBe('Uid:\t1000\t0\t0\t0');
+    } finally {
+      rmSync(image, { recursive: true, force: true });
+    }
+  });
+
+  it('cannot load a kernel module: init_module and finit_module are refused before the kernel sees them', async () => {
+    // finit_module(-1, "", 0) and init_module(NULL, 0, "") could load nothing even if allowed.
+    const program = 'my $p = ""; syscall(&SYS_finit_module, -1, $p, 0); print $!+0, " "; syscall(&SYS_init_module, 0, 0, $p); print $!+0';
+    const modules = existsSync('/proc/modules') ? readFileSync('/proc/modules', 'utf8') : undefined;
+    // What the kernel itself answers the host (ENOSYS where it has no module support, EBADF/EFAULT otherwise).
+    const host = execFileSync('perl', ['-e', `require "syscall.ph"; ${program}`], { encoding: 'utf8' });
+    expect(host).not.toBe(`${EPERM} ${EPERM}`);
+    expect(await perl('esc-module', program)).toBe(`${EPERM} ${EPERM}`);
+    expect(existsSync('/proc/modules') ? readFileSync('/proc/modules', 'utf8') : undefined).toBe(modules);
   });
 });

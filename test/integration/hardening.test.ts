@@ -1,7 +1,7 @@
 // Root-only integration tests of container hardening with real pods: the capability sets
 // and no_new_privs of a container's main process (/proc/1/status, read through exec, which
 // shares its PID namespace), what the main process itself may do (its script's output in
-// the logs: exec does not carry these restrictions yet), masked and read-only /proc and
+// the logs; exec-hardening.test.ts checks that exec gets the same), masked and read-only /proc and
 // /sys paths, privileged containers, readOnlyRootFilesystem, and the session the main
 // process leads.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // Root-only: seccomp profiles on real pods. Each container prints what it observed and
-// exits; the test reads its log (exec does not inherit the filter yet, so the container's
-// own process is what is checked). Errnos are the profiles': RuntimeDefault answers EPERM
+// exits; the test reads its log, so the container's own process is what is checked (that
+// exec gets the same filter is exec-hardening.test.ts's). Errnos are the profiles': RuntimeDefault answers EPERM
 // for what it does not allow (defaultErrnoRet 1), the Localhost profile here EACCES.
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
