@@ -299,7 +299,7 @@ export class PodController {
     const cfg = instanceConfig(this.rec, this.paths, c);
     const cpaths = this.paths.container(c.name);
     writeJsonAtomic(cpaths.config, cfg);
-    this.runtime.createCgroup(c.cgroup);
+    this.runtime.createContainerCgroup(c.cgroup, spec);
     const startedAt = this.isoNow();
     let spawned: ContainerProcess;
     try {

@@ -81,6 +81,8 @@ export interface PodRecord {
   startedAt?: string;
   /** Set when the pod was ended as a whole (deadline): phase Failed with this reason. */
   terminal?: { reason: string; message: string };
+  /** Limits this host could not enforce, accepted at create with the opt-in (resource-check.ts). */
+  unenforcedLimits?: string[];
   /** Last known status of each condition, to report lastTransitionTime. */
   conditions?: Record<string, ConditionRecord>;
   sandbox: SandboxRecord;
