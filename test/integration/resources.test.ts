@@ -99,6 +99,8 @@ describe.skipIf(!canRun)('resources on a host without cgroup v2 controllers', ()
     const cond = view.status.conditions.find((c: { type: string }) => c.type === 'podrun.io/LimitsEnforced');
     expect(cond).toMatchObject({ status: 'False', reason: 'MissingCgroupControllers' });
     expect(cond.message).toContain('limits.memory');
+    // Nothing it needs is there, so nothing was enabled (a stray controller such as hugetlb stays off).
+    expect(readFileSync(join(view.status.sandbox.cgroup, 'cgroup.subtree_control'), 'utf8').trim()).toBe('');
     // Guaranteed asks for -997; without CAP_SYS_RESOURCE the host allows no lower than its floor.
     const pid = await until('the container pid', async () => (await inspect(root, 'res-optin')).status.containerStatuses[0].pid as number);
     expect(Number(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8'))).toBe(hostFloorFor(-997));
