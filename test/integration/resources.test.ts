@@ -56,6 +56,8 @@ describe.skipIf(!canRun)('resources on a host without cgroup v2 controllers', ()
   const root = canRun ? newRoot('resources') : '';
 
   afterAll(async () => {
+    // A failed test must not leave its pod (and so its supervisor) behind.
+    for (const pod of ['res-optin', 'res-env', 'res-req', 'res-none']) await podrun(root, ['rm', '-f', pod]);
     await removeRoot(root);
   });
 

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { milliCpuToShares, sharesToWeight } from '../../src/cgroup/limit-files.js';
 import { leftovers, newRoot, removeRoot, until } from '../integration/helpers.js';
-import { cgroupFile, cgroupKeyed, getPod, podEvents, startSupervisor, vmOk, vmPod, vmReady, VM_TIMEOUT_MS } from './helpers.js';
+import { cgroupFile, cgroupKeyed, getPod, podEvents, startSupervisor, vmOk, vmPod, vmPodrun, vmReady, VM_TIMEOUT_MS } from './helpers.js';
 
 const Mi = 2 ** 20;
 const HUGE_2M = '/sys/kernel/mm/hugepages/hugepages-2048kB';
@@ -22,6 +22,7 @@ describe.skipIf(!vmReady)('resources on cgroup v2', { timeout: VM_TIMEOUT_MS }, 
   beforeAll(() => startSupervisor(root));
 
   afterAll(async () => {
+    for (const pod of ['oom', 'pids', 'sums']) await vmPodrun(root, ['rm', '-f', pod]);
     await removeRoot(root);
   });
 
