@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { availableControllers } from '../../src/cgroup/controllers.js';
 import { cgroup2Mount } from '../../src/cgroup/cgroup2.js';
-import { canRun, inspect, leftovers, manifest, newRoot, ok, podrun, REPO, removeRoot, until } from './helpers.js';
+import { canRun, inspect, killSupervisor, leftovers, manifest, newRoot, ok, podrun, REPO, removeRoot, until } from './helpers.js';
 
 const controllers = canRun ? availableControllers(cgroup2Mount()) : new Set<string>();
 const noMemory = !controllers.has('memory');
@@ -123,6 +123,13 @@ describe.skipIf(!canRun)('resources on a host without cgroup v2 controllers', ()
     const want = Math.min(999, Math.max(3, 1000 - Math.floor((1000 * 64 * 2 ** 20) / totalmem())));
     const pid = await until('the container pid', async () => (await inspect(root, 'res-env')).status.containerStatuses[0].pid as number);
     expect(Number(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8'))).toBe(want);
+    // pod.json keeps the quantities: a new supervisor re-adopts the pod with them.
+    await killSupervisor(root);
+    const again = await inspect(root, 'res-env');
+    expect(again.spec.containers[0].resources).toEqual({ limits: { memory: '128Mi' }, requests: { memory: '64Mi' } });
+    expect(again.status.qosClass).toBe('Burstable');
+    expect(again.status.conditions.find((c: { type: string }) => c.type === 'podrun.io/LimitsEnforced')?.status).toBe('False');
+    expect(again.status.containerStatuses[0].pid).toBe(pid);
     await ok(root, ['rm', '-f', 'res-env']);
   });
 
