@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { cgroupOf, joinCgroup } from '../cgroup/cgroup2.js';
 import { withNamespaces } from '../kernel/namespaces.js';
+import { ownOomScoreAdj, setOomScoreAdj } from '../kernel/oom-score.js';
 import { readJson } from '../state/atomic.js';
 import type { ContainerRecord } from '../state/records.js';
 import type { InitConfig } from './init-config.js';
@@ -30,9 +31,13 @@ export function spawnInContainer(configPath: string, c: ContainerRecord, argv: s
   }
   const ns = (t: string) => `/proc/${c.pid}/ns/${t}`;
   const home = cgroupOf('self');
+  // The container's oom_score_adj too, as runc gives an exec'd process: taken on for the
+  // spawn (inherited), then given back, like the cgroup.
+  const ownAdj = cfg?.oomScoreAdj !== undefined ? ownOomScoreAdj() : undefined;
   // Join the cgroup first (its files are not visible from inside the container's mount
   // namespace), spawn so the child is born inside, then move back.
   joinCgroup(c.cgroup);
+  if (cfg?.oomScoreAdj !== undefined) setOomScoreAdj(cfg.oomScoreAdj);
   try {
     return withNamespaces({ enter: { net: ns('net'), ipc: ns('ipc'), uts: ns('uts'), pid: ns('pid'), mnt: ns('mnt') } }, () =>
       spawn(argv[0], argv.slice(1), {
@@ -45,5 +50,6 @@ export function spawnInContainer(configPath: string, c: ContainerRecord, argv: s
     );
   } finally {
     joinCgroup(home);
+    if (ownAdj !== undefined) setOomScoreAdj(ownAdj);
   }
 }

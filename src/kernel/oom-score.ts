@@ -18,11 +18,18 @@ function tryWrite(v: number): boolean {
   }
 }
 
-/** Sets this process's oom_score_adj to `wanted`, or the nearest value the kernel allows; returns it. */
+export function ownOomScoreAdj(): number {
+  return Number(readFileSync(FILE, 'utf8').trim());
+}
+
+/**
+ * Sets this process's oom_score_adj to `wanted`, or the nearest value the kernel allows;
+ * returns it. Going back to a value this process had is always allowed.
+ */
 export function setOomScoreAdj(wanted: number): number {
   if (tryWrite(wanted)) return wanted;
   // Refused: wanted is below the floor, and the current value is at or above it.
-  let ok = Number(readFileSync(FILE, 'utf8').trim());
+  let ok = ownOomScoreAdj();
   let low = wanted; // refused
   while (ok - low > 1) {
     const mid = Math.floor((low + ok) / 2);

@@ -148,6 +148,8 @@ describe.skipIf(!canRun)('resources on a host without cgroup v2 controllers', ()
     expect((await inspect(root, 'res-none')).status.qosClass).toBe('BestEffort');
     const pid = await until('the container pid', async () => (await inspect(root, 'res-none')).status.containerStatuses[0].pid as number);
     expect(Number(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8'))).toBe(1000);
+    // An exec'd process gets the container's value, as runc gives it.
+    expect((await ok(root, ['exec', 'res-none', '--', 'cat', '/proc/self/oom_score_adj'])).trim()).toBe('1000');
     await ok(root, ['rm', '-f', 'res-none']);
     expect(leftovers(root).pods).toEqual([]);
   });
