@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { deviceFilterStep } from './device-filter-step.js';
 import type { InitConfig, InitStep } from './init-config.js';
 import { maskedPathsStep, readOnlyPathsStep } from './proc-paths.js';
-import { cgroupStep, commandStep, execStep, PRIVILEGE_STEPS, workdirStep } from './process-steps.js';
+import { cgroupStep, commandStep, execStep, oomScoreStep, PRIVILEGE_STEPS, workdirStep } from './process-steps.js';
 import {
   devStep,
   etcFilesStep,
@@ -33,6 +33,7 @@ import { runStage } from './stage-runner.js';
 const INIT_STEPS: readonly InitStep[] = [
   cgroupStep,
   deviceFilterStep,
+  oomScoreStep,
   mountNamespaceStep,
   rootfsStep,
   procStep,

@@ -61,6 +61,7 @@ import {
   parsePorts,
 } from './network.js';
 import { parseLifecycle, parseProbe } from './probes.js';
+import { checkPidsLimitAnnotation, parseResources } from './resources.js';
 import { parseSeccompProfile } from './seccomp.js';
 import { CONTAINER_HARDENING_FIELDS, parseContainerHardening } from './security-context.js';
 import { parseIntegerQuantity } from '../model/quantity.js';
@@ -147,6 +148,7 @@ export function validatePod(obj: unknown): Pod {
   const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: parseMetadata(metadata), spec: parseSpec(spec) };
   checkNetworkAnnotation(pod.metadata, pod.spec.hostNetwork ?? false, pod.spec.containers);
   checkRunAsNonRoot(pod);
+  checkPidsLimitAnnotation(pod.metadata.annotations);
   checkAppArmorAnnotations(pod.metadata, [...pod.spec.initContainers, ...pod.spec.containers]);
   return pod;
 }
@@ -444,10 +446,9 @@ const CONTAINER_FIELDS: Fields = {
   known: [
     'name', 'image', 'command', 'args', 'workingDir', 'env', 'volumeMounts', 'securityContext',
     'ports', 'imagePullPolicy', 'terminationMessagePath', 'terminationMessagePolicy',
-    'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'restartPolicy',
+    'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'restartPolicy', 'resources',
   ],
   notYet: {
-    resources: EMPTY, // `kubectl run --dry-run -o yaml` writes `resources: {}`
     resizePolicy: EMPTY,
     restartPolicyRules: EMPTY,
     envFrom: EMPTY,
@@ -510,6 +511,7 @@ function parseContainer(
     ? { ...parseSecurityContext(sc, scPath, CONTAINER_SECURITY_CONTEXT_FIELDS), ...parseContainerHardening(sc, scPath) }
     : undefined;
   const ports = parsePorts(c, path);
+  const resources = parseResources(c, path);
   const imagePullPolicy = optEnum(c, 'imagePullPolicy', path, ['Always', 'IfNotPresent', 'Never'] as const);
   const tmp = optString(c, 'terminationMessagePath', path) || '/dev/termination-log';
   const terminationMessagePath = absolutePath(tmp, join(path, 'terminationMessagePath'));
@@ -545,6 +547,7 @@ function parseContainer(
     env,
     ...(workingDir !== undefined ? { workingDir } : {}),
     volumeMounts,
+    resources,
     ...(securityContext ? { securityContext } : {}),
     ...(ports !== undefined ? { ports } : {}),
     ...(imagePullPolicy !== undefined ? { imagePullPolicy } : {}),

@@ -9,9 +9,9 @@ import type { SeccompProfileFile } from '../container/seccomp/profile.js';
 import { selectSeccompProfile } from '../container/seccomp/select.js';
 import { hostLsm, selectLsmLabels } from '../container/lsm.js';
 import type { Pod } from '../model/pod.js';
-import { readJson, writeJsonAtomic } from '../state/atomic.js';
+import { writeJsonAtomic } from '../state/atomic.js';
 import { StatePaths } from '../state/paths.js';
-import type { PodRecord } from '../state/records.js';
+import { readPodRecord, type PodRecord } from '../state/records.js';
 import { AlreadyExistsError, NotFoundError, PodrunError } from '../util/errors.js';
 import { netConfigFromEnv } from '../net/net-config.js';
 import { backoffFromEnv, type BackoffSettings } from './backoff.js';
@@ -71,7 +71,7 @@ export class PodManager {
   adoptAll(): void {
     for (const name of readdirSync(this.state.podsDir)) {
       const paths = this.state.pod(name);
-      const rec = readJson<PodRecord>(paths.record);
+      const rec = readPodRecord(paths.record);
       if (!rec || rec.sandbox.state !== 'ready') {
         // Crashed mid-create or mid-remove: nothing of it may survive.
         const uid = rec?.pod.metadata.uid;
@@ -90,7 +90,8 @@ export class PodManager {
 
   // ---- create ----------------------------------------------------------------------------
 
-  async create(pod: Pod): Promise<string> {
+  /** Creates the pod; returns its name and what of its resources could not be applied. */
+  async create(pod: Pod, opts: { ignoreMissingControllers?: boolean } = {}): Promise<{ name: string; warnings: string[] }> {
     const name = pod.metadata.name;
     if (this.pods.has(name)) throw new AlreadyExistsError(`pod "${name}" already exists`);
     const paths = this.state.pod(name);
@@ -112,6 +113,9 @@ export class PodManager {
     const e = this.controller(rec, paths);
     this.pods.set(name, e);
     try {
+      const unmet = this.runtime.checkResources(pod, opts.ignoreMissingControllers === true);
+      const unenforced = unmet.filter((u) => u.kind === 'limit').map((u) => u.message);
+      if (unenforced.length) rec.unenforcedLimits = unenforced;
       writeJsonAtomic(paths.record, rec);
       const all = [
         ...pod.spec.initContainers.map((c, i) => ({ c, init: true, field: `spec.initContainers[${i}]` })),
@@ -132,7 +136,7 @@ export class PodManager {
         const cpaths = paths.container(c.name);
         mkdirSync(cpaths.dir, { recursive: true });
         const ccg = join(cgroup, init ? `init-${c.name}` : `ctr-${c.name}`);
-        this.runtime.createCgroup(ccg);
+        this.runtime.createContainerCgroup(ccg, c);
         writeFileSync(join(cpaths.dir, 'image.json'), JSON.stringify(images.get(c.name)));
         // Kept as validated at create, so that restarts load the same profile.
         writeFileSync(join(cpaths.dir, 'seccomp.json'), JSON.stringify(seccomp.get(c.name)));
@@ -142,7 +146,8 @@ export class PodManager {
       rec.sandbox.state = 'ready';
       this.save(e);
       e.event('Normal', 'Scheduled', `Sandbox of pod ${name} created: hostname ${rec.sandbox.hostname}, cgroup ${cgroup}`);
-      return name;
+      for (const u of unmet) e.event('Warning', u.kind === 'limit' ? 'LimitNotEnforced' : 'RequestNotApplied', u.message);
+      return { name, warnings: unmet.map((u) => u.message) };
     } catch (err) {
       this.pods.delete(name);
       try {
@@ -189,7 +194,7 @@ export class PodManager {
       // A directory without a live entry (e.g. a crash before the record was written).
       const paths = this.state.pod(name);
       if (existsSync(paths.dir)) {
-        this.runtime.destroySandbox(paths, readJson<PodRecord>(paths.record)?.sandbox.cgroup);
+        this.runtime.destroySandbox(paths, readPodRecord(paths.record)?.sandbox.cgroup);
         return true;
       }
       if (force) return false;

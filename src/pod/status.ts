@@ -4,6 +4,8 @@ import type { Container } from '../model/pod.js';
 import type { ContainerStateView, PodConditionView as Condition, PodPhase, PodView } from '../model/pod-view.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
 import { parseSignal } from '../model/signals.js';
+import { podSpecView } from './spec-view.js';
+import { qosClass } from './pod-resources.js';
 
 
 type Exit = Pick<ContainerRecord, 'state' | 'exitCode' | 'signal' | 'reason' | 'message' | 'startedAt' | 'finishedAt'>;
@@ -110,6 +112,9 @@ export function podPhase(rec: PodRecord): PodPhase {
   return 'Pending';
 }
 
+/** podrun's condition: False when the pod runs without limits this host could not enforce. */
+export const LIMITS_ENFORCED = 'podrun.io/LimitsEnforced';
+
 /** status/generate.go: PodReadyToStartContainers, Initialized, ContainersReady, Ready. */
 export function podConditions(rec: PodRecord): Condition[] {
   const t = (b: boolean): 'True' | 'False' => (b ? 'True' : 'False');
@@ -140,6 +145,10 @@ export function podConditions(rec: PodRecord): Condition[] {
     { type: 'Ready', status: t(ready), ...(ready ? {} : notReady()) },
     { type: 'ContainersReady', status: t(ready), ...(ready ? {} : notReady()) },
     { type: 'PodScheduled', status: 'True' },
+    // Only for a pod created with limits this host cannot enforce (resource-check.ts).
+    ...(rec.unenforcedLimits?.length
+      ? [{ type: LIMITS_ENFORCED, status: 'False' as const, reason: 'MissingCgroupControllers', message: rec.unenforcedLimits.join('; ') }]
+      : []),
   ];
   for (const c of list) {
     const known = rec.conditions?.[c.type];
@@ -210,7 +219,7 @@ export function podView(rec: PodRecord): PodView {
       ...(Object.keys(pod.metadata.labels).length ? { labels: pod.metadata.labels } : {}),
       ...(Object.keys(pod.metadata.annotations).length ? { annotations: pod.metadata.annotations } : {}),
     },
-    spec: pod.spec,
+    spec: podSpecView(pod.spec),
     status: {
       phase: podPhase(rec),
       ...(rec.terminal ? { reason: rec.terminal.reason, message: rec.terminal.message } : {}),
@@ -219,6 +228,7 @@ export function podView(rec: PodRecord): PodView {
       ...(rec.startedAt ? { startTime: rec.startedAt } : {}),
       initContainerStatuses: rec.containers.filter((c) => c.init).map((c) => containerStatus(rec, c)),
       containerStatuses: rec.containers.filter((c) => !c.init).map((c) => containerStatus(rec, c)),
+      qosClass: qosClass(pod.spec),
       sandbox: {
         pid: rec.sandbox.pid,
         namespaces: rec.sandbox.namespaces,
