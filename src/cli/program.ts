@@ -101,6 +101,24 @@ export function build(): Command {
     });
 
   program
+    .command('pause')
+    .description('freeze every process of the pod (cgroup.freeze); status shows Paused')
+    .argument('<pod>')
+    .action(async (pod: string, _o: unknown, cmd: Command) => {
+      const { pause } = await import('./verbs/lifecycle.js');
+      await pause(ctx(cmd).client, pod);
+    });
+
+  program
+    .command('unpause')
+    .description('thaw a paused pod')
+    .argument('<pod>')
+    .action(async (pod: string, _o: unknown, cmd: Command) => {
+      const { unpause } = await import('./verbs/lifecycle.js');
+      await unpause(ctx(cmd).client, pod);
+    });
+
+  program
     .command('rm')
     .description('remove pods (-f: stop first); leaves nothing behind')
     .option('-f, --force', 'stop running containers first; a missing pod is not an error', false)

@@ -18,6 +18,7 @@ import { instanceConfig } from './instance-config.js';
 import { beginInstance, instanceExited, instanceFailedToStart, instanceGone, instanceRunning, instanceUnknown } from './instance-state.js';
 import { pumpContainerLogs } from './log-pump.js';
 import { afterStart, startProbes, type InstanceHost, type LiveInstance } from './instance-probes.js';
+import { pausePod, probeHoldToken, reconcilePaused, unpausePod, type Pausable } from './pause.js';
 import type { Clock, ContainerProcess, PodRuntime } from './runtime.js';
 import { forcedByStart, startProgress } from './start-progress.js';
 import { MIN_GRACE_MS, stopContainers, type Stoppable } from './termination.js';
@@ -45,6 +46,7 @@ export class PodController {
 
   /** What the probes and hooks of an instance need of this pod. */
   private readonly instanceHost: InstanceHost;
+  private readonly pausable: Pausable;
 
   constructor(
     readonly rec: PodRecord,
@@ -60,6 +62,15 @@ export class PodController {
       runHandler: (c, h, o) => this.runtime.runHandler(this, c, h, o),
       stopOne: (c, grace, why) => this.stopOne(c, grace, why),
       specGrace: () => this.specGrace(),
+      holdToken: () => probeHoldToken(rec),
+    };
+    this.pausable = {
+      rec,
+      name: rec.pod.metadata.name,
+      save: () => this.save(),
+      requestSync: () => this.requestSync(),
+      event: (type, reason, message) => this.event(type, reason, message),
+      now: () => this.isoNow(),
     };
   }
 
@@ -130,7 +141,8 @@ export class PodController {
 
   /** Carries out what computePodActions decides, deciding again after every start. */
   private async syncOnce(): Promise<void> {
-    while (!this.disposed) {
+    // A paused pod starts nothing (a new instance would freeze in its cgroup); unpause syncs.
+    while (!this.disposed && !this.rec.paused) {
       const plan = computePodActions(this.rec, this.clock.now(), { forced: this.forced, backoff: this.deps.backoff });
       if (await this.execute(plan.actions)) continue;
       if (plan.wakeAt !== undefined) this.wakeAt(plan.wakeAt);
@@ -207,6 +219,7 @@ export class PodController {
       if (this.rec.terminal) {
         throw new PodrunError(`pod "${this.name}" ended (${this.rec.terminal.reason}): create a new pod to run it again`);
       }
+      if (this.rec.paused) throw new PodrunError(`pod "${this.name}" is paused: unpause it first`);
       this.rec.startedAt ??= this.isoNow();
       this.ensurePauseHolder();
       this.armDeadline();
@@ -355,6 +368,7 @@ export class PodController {
 
   /** After a supervisor restart: watch live containers, resume probes, deadlines and restarts. */
   adopt(): void {
+    reconcilePaused(this.rec, this.isoNow());
     for (const c of this.rec.containers) {
       if (c.state !== 'running') continue;
       if (c.pid && c.pidStart && this.runtime.isSameLiveProcess(c.pid, c.pidStart)) {
@@ -392,6 +406,17 @@ export class PodController {
     startProbes(this.instanceHost, c, inst, spec, ['liveness', 'readiness']);
   }
 
+  // ---- pause ----------------------------------------------------------------------------------
+
+  /** podrun pause / unpause (src/pod/pause.ts), in turn with the other verbs. */
+  pause(): Promise<void> {
+    return this.exclusive(() => pausePod(this.pausable));
+  }
+
+  unpause(): Promise<void> {
+    return this.exclusive(() => unpausePod(this.pausable));
+  }
+
   // ---- kill / stop / termination ---------------------------------------------------------------
 
   signal(c: ContainerRecord, sig: { name: string; number: number }): void {
@@ -422,6 +447,8 @@ export class PodController {
 
   /** Stops containers for good (stop, rm, the deadline, completion): no restart until `start`. */
   async terminate(cs: ContainerRecord[], graceSec: number, why: string, floor = true): Promise<void> {
+    // Frozen processes would not see the stop signal nor run preStop: thaw first.
+    if (this.rec.paused) await unpausePod(this.pausable, 'to stop it');
     for (const c of cs) {
       c.stopped = true;
       c.waiting = undefined; // no restart is pending any more

@@ -181,6 +181,14 @@ export class PodManager {
     else await e.terminate(cs, e.specGrace(), 'stopped by podrun stop');
   }
 
+  async pause(name: string): Promise<void> {
+    await this.entry(name).pause();
+  }
+
+  async unpause(name: string): Promise<void> {
+    await this.entry(name).unpause();
+  }
+
   // ---- remove ------------------------------------------------------------------------------
 
   async remove(name: string, force: boolean): Promise<boolean> {

@@ -19,6 +19,11 @@ export interface ProbeHost {
   observed(outcome: ProbeOutcome): void;
   /** A result that reached its threshold. */
   publish(result: 'Success' | 'Failure', outcome: ProbeOutcome): void;
+  /**
+   * null while the pod is paused (frozen: no attempt), else a token that changes with each
+   * pause, so that an attempt a pause overlapped is discarded. Absent: never held.
+   */
+  holdToken?(): number | null;
 }
 
 export class ProbeWorker {
@@ -56,6 +61,8 @@ export class ProbeWorker {
     const started = this.host.started();
     if (this.kind === 'startup' ? started : !started) return;
     if (Date.now() < this.startedAtMs + this.probe.initialDelaySeconds * 1000) return;
+    const hold = this.host.holdToken?.();
+    if (hold === null) return;
     this.inFlight = true;
     let outcome: ProbeOutcome;
     try {
@@ -65,7 +72,7 @@ export class ProbeWorker {
     } finally {
       this.inFlight = false;
     }
-    if (this.stopped) return;
+    if (this.stopped || this.host.holdToken?.() !== hold) return;
     this.host.observed(outcome);
     if (outcome.result === 'Unknown') return; // an internal error: neither success nor failure
     const result = outcome.result === 'Failure' ? 'Failure' : 'Success';
