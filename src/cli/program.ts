@@ -186,6 +186,20 @@ export function build(): Command {
     });
 
   program
+    .command('stats')
+    .description('per container CPU, memory and PIDs from the cgroup files (every pod without POD)')
+    .addOption(new Option('-o, --output <format>', 'json'))
+    .option('-w, --watch', 'refresh every interval (in place on a terminal)', false)
+    .option('--interval <seconds>', 'between the samples the CPU rate is taken over (default 1)')
+    .argument('[pod]')
+    .action(async (pod: string | undefined, o: { output?: string; watch: boolean; interval?: string }, cmd: Command) => {
+      const { stats } = await import('./verbs/stats.js');
+      const { state, client } = ctx(cmd);
+      await client.ensure();
+      await stats(state, pod, o);
+    });
+
+  program
     .command('wait')
     .description('wait until the pod is ready or completed; exit 1 on time-out')
     .option('--for <condition>', 'ready or completed', 'ready')
