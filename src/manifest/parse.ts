@@ -61,6 +61,7 @@ import {
   parsePorts,
 } from './network.js';
 import { parseLifecycle, parseProbe } from './probes.js';
+import { parseResources } from './resources.js';
 import { parseSeccompProfile } from './seccomp.js';
 import { CONTAINER_HARDENING_FIELDS, parseContainerHardening } from './security-context.js';
 import { parseIntegerQuantity } from '../model/quantity.js';
@@ -444,10 +445,9 @@ const CONTAINER_FIELDS: Fields = {
   known: [
     'name', 'image', 'command', 'args', 'workingDir', 'env', 'volumeMounts', 'securityContext',
     'ports', 'imagePullPolicy', 'terminationMessagePath', 'terminationMessagePolicy',
-    'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'restartPolicy',
+    'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'restartPolicy', 'resources',
   ],
   notYet: {
-    resources: EMPTY, // `kubectl run --dry-run -o yaml` writes `resources: {}`
     resizePolicy: EMPTY,
     restartPolicyRules: EMPTY,
     envFrom: EMPTY,
@@ -510,6 +510,7 @@ function parseContainer(
     ? { ...parseSecurityContext(sc, scPath, CONTAINER_SECURITY_CONTEXT_FIELDS), ...parseContainerHardening(sc, scPath) }
     : undefined;
   const ports = parsePorts(c, path);
+  const resources = parseResources(c, path);
   const imagePullPolicy = optEnum(c, 'imagePullPolicy', path, ['Always', 'IfNotPresent', 'Never'] as const);
   const tmp = optString(c, 'terminationMessagePath', path) || '/dev/termination-log';
   const terminationMessagePath = absolutePath(tmp, join(path, 'terminationMessagePath'));
@@ -545,6 +546,7 @@ function parseContainer(
     env,
     ...(workingDir !== undefined ? { workingDir } : {}),
     volumeMounts,
+    resources,
     ...(securityContext ? { securityContext } : {}),
     ...(ports !== undefined ? { ports } : {}),
     ...(imagePullPolicy !== undefined ? { imagePullPolicy } : {}),

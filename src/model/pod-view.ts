@@ -1,7 +1,21 @@
 // The Pod object podrun reports (`inspect`, `list`, the supervisor API): Kubernetes v1 Pod
 // field names, with podrun's own additions (a container's pid, the sandbox). This is the
 // API's response type, so programs can rely on it; src/pod/status.ts computes it.
-import type { PodSpec } from './pod.js';
+import type { Container, PodSpec } from './pod.js';
+
+/** Quantities as Kubernetes prints them ("500m", "128Mi"). */
+export interface ResourceRequirementsView {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
+export type ContainerView = Omit<Container, 'resources'> & { resources: ResourceRequirementsView };
+
+/** The spec as reported: the manifest's, defaulted, with quantities written back as text. */
+export type PodSpecView = Omit<PodSpec, 'containers' | 'initContainers'> & {
+  containers: ContainerView[];
+  initContainers: ContainerView[];
+};
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 
@@ -79,7 +93,7 @@ export interface PodView {
     /** Omitted when empty. */
     annotations?: Record<string, string>;
   };
-  spec: PodSpec;
+  spec: PodSpecView;
   status: PodStatusView;
 }
 

@@ -9,9 +9,9 @@ import type { SeccompProfileFile } from '../container/seccomp/profile.js';
 import { selectSeccompProfile } from '../container/seccomp/select.js';
 import { hostLsm, selectLsmLabels } from '../container/lsm.js';
 import type { Pod } from '../model/pod.js';
-import { readJson, writeJsonAtomic } from '../state/atomic.js';
+import { writeJsonAtomic } from '../state/atomic.js';
 import { StatePaths } from '../state/paths.js';
-import type { PodRecord } from '../state/records.js';
+import { readPodRecord, type PodRecord } from '../state/records.js';
 import { AlreadyExistsError, NotFoundError, PodrunError } from '../util/errors.js';
 import { netConfigFromEnv } from '../net/net-config.js';
 import { backoffFromEnv, type BackoffSettings } from './backoff.js';
@@ -71,7 +71,7 @@ export class PodManager {
   adoptAll(): void {
     for (const name of readdirSync(this.state.podsDir)) {
       const paths = this.state.pod(name);
-      const rec = readJson<PodRecord>(paths.record);
+      const rec = readPodRecord(paths.record);
       if (!rec || rec.sandbox.state !== 'ready') {
         // Crashed mid-create or mid-remove: nothing of it may survive.
         const uid = rec?.pod.metadata.uid;
@@ -197,7 +197,7 @@ export class PodManager {
       // A directory without a live entry (e.g. a crash before the record was written).
       const paths = this.state.pod(name);
       if (existsSync(paths.dir)) {
-        this.runtime.destroySandbox(paths, readJson<PodRecord>(paths.record)?.sandbox.cgroup);
+        this.runtime.destroySandbox(paths, readPodRecord(paths.record)?.sandbox.cgroup);
         return true;
       }
       if (force) return false;

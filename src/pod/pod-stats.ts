@@ -3,9 +3,8 @@
 // lives as long as the pod, so the figures cover every instance of the container.
 import { readdirSync } from 'node:fs';
 import { readCgroupUsage, type CgroupUsage } from '../cgroup/stats.js';
-import { readJson } from '../state/atomic.js';
 import type { StatePaths } from '../state/paths.js';
-import { loadPodRecord, type ContainerRunState, type PodRecord } from '../state/records.js';
+import { loadPodRecord, readPodRecord, type ContainerRunState, type PodRecord } from '../state/records.js';
 
 export interface ContainerSample extends CgroupUsage {
   pod: string;
@@ -39,7 +38,7 @@ function records(state: StatePaths, pod?: string): PodRecord[] {
   } catch {
     return [];
   }
-  return names.map((n) => readJson<PodRecord>(state.pod(n).record)).filter((r): r is PodRecord => r?.sandbox.state === 'ready');
+  return names.map((n) => readPodRecord(state.pod(n).record)).filter((r): r is PodRecord => r?.sandbox.state === 'ready');
 }
 
 /** Every container of the pod (of every pod without one), init containers first. */

@@ -5,6 +5,7 @@ import type { ContainerStateView, PodConditionView as Condition, PodPhase, PodVi
 import type { ContainerRecord, PodRecord } from '../state/records.js';
 import { parseSignal } from '../model/signals.js';
 import { pausedCondition } from './pause.js';
+import { podSpecView } from './spec-view.js';
 
 
 type Exit = Pick<ContainerRecord, 'state' | 'exitCode' | 'signal' | 'reason' | 'message' | 'startedAt' | 'finishedAt'>;
@@ -213,7 +214,7 @@ export function podView(rec: PodRecord): PodView {
       ...(Object.keys(pod.metadata.labels).length ? { labels: pod.metadata.labels } : {}),
       ...(Object.keys(pod.metadata.annotations).length ? { annotations: pod.metadata.annotations } : {}),
     },
-    spec: pod.spec,
+    spec: podSpecView(pod.spec),
     status: {
       phase: podPhase(rec),
       ...(rec.terminal ? { reason: rec.terminal.reason, message: rec.terminal.message } : {}),

@@ -2,6 +2,7 @@
 // the CLI reads it; writes are atomic renames.
 import type { Pod } from '../model/pod.js';
 import type { PodNetworkMode } from '../model/pod-network.js';
+import type { ContainerResources, ResourceList } from '../model/resources.js';
 import { NotFoundError } from '../util/errors.js';
 import { readJson } from './atomic.js';
 import type { StatePaths } from './paths.js';
@@ -90,9 +91,26 @@ export interface PodRecord {
   containers: ContainerRecord[];
 }
 
+function reviveList(list: Record<string, string | bigint> | undefined): ResourceList {
+  return Object.fromEntries(Object.entries(list ?? {}).map(([k, v]) => [k, BigInt(v)]));
+}
+
+/**
+ * A pod record from disk: its resource quantities, written as decimal strings
+ * (writeJsonAtomic), become bigints again; a record from before resources gets empty lists.
+ */
+export function readPodRecord(path: string): PodRecord | undefined {
+  const rec = readJson<PodRecord>(path);
+  for (const c of rec ? [...rec.pod.spec.initContainers, ...rec.pod.spec.containers] : []) {
+    const r = c.resources as Partial<ContainerResources> | undefined;
+    c.resources = { requests: reviveList(r?.requests), limits: reviveList(r?.limits) };
+  }
+  return rec;
+}
+
 /** The record of a pod that exists (its sandbox is ready); NotFoundError otherwise. */
 export function loadPodRecord(state: StatePaths, pod: string): PodRecord {
-  const rec = readJson<PodRecord>(state.pod(pod).record);
+  const rec = readPodRecord(state.pod(pod).record);
   if (!rec || rec.sandbox.state !== 'ready') throw new NotFoundError(`pod "${pod}" not found`);
   return rec;
 }

@@ -12,7 +12,7 @@ function rec(state: ContainerRecord['state'] = 'running', extra: Partial<PodReco
     pod: {
       apiVersion: 'v1', kind: 'Pod',
       metadata: { name: 'p', namespace: 'default', labels: {}, annotations: {} },
-      spec: { containers: [{ name: 'a', image: '/', command: ['true'], env: [], volumeMounts: [] }], initContainers: [], volumes: [], restartPolicy: 'Always', terminationGracePeriodSeconds: 30, shareProcessNamespace: false },
+      spec: { containers: [{ name: 'a', image: '/', command: ['true'], env: [], volumeMounts: [], resources: { requests: {}, limits: {} } }], initContainers: [], volumes: [], restartPolicy: 'Always', terminationGracePeriodSeconds: 30, shareProcessNamespace: false },
     },
     createdAt: '',
     sandbox: { state: 'ready', cgroup: '/nonexistent/cgroup', hostname: 'p', namespaces: { net: '', ipc: '', uts: '' } },
