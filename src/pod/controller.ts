@@ -13,6 +13,7 @@ import type { ContainerRecord, PodRecord } from '../state/records.js';
 import { NotFoundError, PodrunError } from '../util/errors.js';
 import { computePodActions, type PodAction } from './actions.js';
 import type { BackoffSettings } from './backoff.js';
+import { EVICTION_GRACE_SECONDS } from './eviction.js';
 import type { ForeignExit } from './foreign-exit.js';
 import { instanceConfig } from './instance-config.js';
 import { beginInstance, instanceExited, instanceFailedToStart, instanceGone, instanceRunning, instanceUnknown } from './instance-state.js';
@@ -290,14 +291,24 @@ export class PodController {
   }
 
   private async deadlineExceeded(): Promise<void> {
+    const message = `Pod was active on the node longer than the specified deadline`;
+    await this.failPod('DeadlineExceeded', message, this.specGrace(), 'the pod exceeded its activeDeadlineSeconds');
+  }
+
+  /** Evicted for its ephemeral storage (src/pod/eviction.ts): killed after the kubelet's 1 s, never restarted. */
+  async evict(message: string): Promise<void> {
+    await this.failPod('Evicted', message, EVICTION_GRACE_SECONDS, 'the pod was evicted', false);
+  }
+
+  /** Ends an active pod as a whole: phase Failed with the reason, a Warning event, its containers stopped for good. */
+  private async failPod(reason: string, message: string, graceSec: number, why: string, floor = true): Promise<void> {
     if (this.disposed || this.rec.terminal) return;
     const phase = podPhase(this.rec);
     if (phase === 'Succeeded' || phase === 'Failed') return;
-    const message = `Pod was active on the node longer than the specified deadline`;
-    this.rec.terminal = { reason: 'DeadlineExceeded', message };
-    this.event('Warning', 'DeadlineExceeded', message);
+    this.rec.terminal = { reason, message };
+    this.event('Warning', reason, message);
     this.save();
-    await this.terminate(this.rec.containers, this.specGrace(), 'the pod exceeded its activeDeadlineSeconds');
+    await this.terminate(this.rec.containers, graceSec, why, floor);
     this.noteCompletion();
   }
 
