@@ -23,8 +23,17 @@ export interface Routes {
   ping: { method: 'GET'; path: '/v1/ping'; response: { ok: true; pid: number } };
   info: { method: 'GET'; path: '/v1/info'; response: PodrunInfo };
   listPods: { method: 'GET'; path: '/v1/pods'; response: PodListView };
-  /** `manifest`: the Pod manifest's text, YAML or JSON, as `podrun create -f` reads it. */
-  createPod: { method: 'POST'; path: '/v1/pods'; body: { manifest: string }; response: { name: string } };
+  /**
+   * `manifest`: the Pod manifest's text, YAML or JSON, as `podrun create -f` reads it.
+   * `ignoreMissingControllers`: create even when a limit needs a cgroup controller this host
+   * lacks; `warnings` then says what is not enforced (also events and a pod condition).
+   */
+  createPod: {
+    method: 'POST';
+    path: '/v1/pods';
+    body: { manifest: string; ignoreMissingControllers?: boolean };
+    response: { name: string; warnings: string[] };
+  };
   getPod: { method: 'GET'; path: '/v1/pods/{name}'; response: PodView };
   startPod: { method: 'POST'; path: '/v1/pods/{name}/start'; response: Ok };
   /** Every running container without `container`; `signal` defaults to KILL. Answers how many were signalled. */

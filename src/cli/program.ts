@@ -27,9 +27,11 @@ export function build(): Command {
     .command('create')
     .description('create the pod sandbox and its containers (not started); print the pod name')
     .requiredOption('-f, --file <file>', 'Pod manifest (YAML or JSON), - for stdin')
-    .action(async (o: { file: string }, cmd: Command) => {
-      const { create } = await import('./verbs/lifecycle.js');
-      process.stdout.write((await create(ctx(cmd).client, o.file)) + '\n');
+    .option('--ignore-missing-controllers', 'create even if a limit needs a cgroup controller this host lacks (a warning then; also PODRUN_IGNORE_MISSING_CONTROLLERS=1)')
+    .action(async (o: { file: string; ignoreMissingControllers?: boolean }, cmd: Command) => {
+      const { create, ignoreMissingControllers } = await import('./verbs/lifecycle.js');
+      const ignore = ignoreMissingControllers(o.ignoreMissingControllers, process.env);
+      process.stdout.write((await create(ctx(cmd).client, o.file, ignore)) + '\n');
     });
 
   program
@@ -45,10 +47,12 @@ export function build(): Command {
     .command('run')
     .description('create + start; print the pod name')
     .requiredOption('-f, --file <file>', 'Pod manifest (YAML or JSON), - for stdin')
-    .action(async (o: { file: string }, cmd: Command) => {
-      const { create, start } = await import('./verbs/lifecycle.js');
+    .option('--ignore-missing-controllers', 'as for create')
+    .action(async (o: { file: string; ignoreMissingControllers?: boolean }, cmd: Command) => {
+      const { create, ignoreMissingControllers, start } = await import('./verbs/lifecycle.js');
+      const ignore = ignoreMissingControllers(o.ignoreMissingControllers, process.env);
       const { client } = ctx(cmd);
-      const name = await create(client, o.file);
+      const name = await create(client, o.file, ignore);
       process.stdout.write(name + '\n');
       await start(client, name);
     });

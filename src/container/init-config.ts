@@ -30,6 +30,8 @@ export interface InitConfig {
   upper: string;
   work: string;
   cgroup: string;
+  /** The kubelet's oom_score_adj for the container (src/pod/pod-resources.ts), clamped at set-up. */
+  oomScoreAdj?: number;
   shm: string;
   etcFiles: { hostname: string; hosts: string; resolv: string };
   mounts: BindMount[];

@@ -12,6 +12,7 @@ import { readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { clearCloexec, execve, setCloexec, setUser } from '../../native-bindings/libc.js';
 import { joinCgroup } from '../cgroup/cgroup2.js';
+import { setOomScoreAdj } from '../kernel/oom-score.js';
 import { StartError } from '../util/errors.js';
 import type { InitConfig, InitContext, InitStep } from './init-config.js';
 import { maskedPathsStep, readOnlyPathsStep } from './proc-paths.js';
@@ -102,6 +103,14 @@ const cgroupStep: InitStep = {
   setUp: ({ cfg }) => joinCgroup(cfg.cgroup),
 };
 
+/** Before anything else runs in the container, so that all its processes inherit it. */
+const oomScoreStep: InitStep = {
+  name: 'oom-score-adj',
+  setUp: ({ cfg }) => {
+    if (cfg.oomScoreAdj !== undefined) setOomScoreAdj(cfg.oomScoreAdj);
+  },
+};
+
 const commandStep: InitStep = {
   name: 'command',
   setUp(ctx) {
@@ -147,6 +156,7 @@ const execStep: InitStep = {
 /** The container's set-up, in order. `exec` is last: on success it never returns. */
 const INIT_STEPS: readonly InitStep[] = [
   cgroupStep,
+  oomScoreStep,
   mountNamespaceStep,
   rootfsStep,
   procStep,

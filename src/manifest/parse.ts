@@ -61,7 +61,7 @@ import {
   parsePorts,
 } from './network.js';
 import { parseLifecycle, parseProbe } from './probes.js';
-import { parseResources } from './resources.js';
+import { checkPidsLimitAnnotation, parseResources } from './resources.js';
 import { parseSeccompProfile } from './seccomp.js';
 import { CONTAINER_HARDENING_FIELDS, parseContainerHardening } from './security-context.js';
 import { parseIntegerQuantity } from '../model/quantity.js';
@@ -148,6 +148,7 @@ export function validatePod(obj: unknown): Pod {
   const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: parseMetadata(metadata), spec: parseSpec(spec) };
   checkNetworkAnnotation(pod.metadata, pod.spec.hostNetwork ?? false, pod.spec.containers);
   checkRunAsNonRoot(pod);
+  checkPidsLimitAnnotation(pod.metadata.annotations);
   checkAppArmorAnnotations(pod.metadata, [...pod.spec.initContainers, ...pod.spec.containers]);
   return pod;
 }

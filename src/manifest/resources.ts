@@ -96,3 +96,15 @@ export function parseResources(c: Obj, path: string): ContainerResources {
   if (hugePages && !cpuOrMemory) fail(rpath, 'HugePages require cpu or memory');
   return { requests: requests.list, limits: limits.list };
 }
+
+/** podrun's per-pod PID limit (the kubelet's podPidsLimit is per node): pids.max of the pod cgroup. */
+export const PIDS_LIMIT_ANNOTATION = 'podrun.io/pids-limit';
+
+/** The annotation, when set, is a whole number of at least 1. */
+export function checkPidsLimitAnnotation(annotations: Readonly<Record<string, string>>): void {
+  const v = annotations[PIDS_LIMIT_ANNOTATION];
+  if (v === undefined) return;
+  if (!/^[1-9]\d{0,9}$/.test(v) || Number(v) > 2 ** 31 - 1) {
+    fail(`metadata.annotations[${PIDS_LIMIT_ANNOTATION}]`, `${quote(v)}: must be a whole number of processes, at least 1`);
+  }
+}

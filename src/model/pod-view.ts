@@ -19,6 +19,9 @@ export type PodSpecView = Omit<PodSpec, 'containers' | 'initContainers'> & {
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 
+/** Kubernetes' QoS classes (src/pod/pod-resources.ts computes them). */
+export type PodQOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+
 export interface ContainerStateView {
   waiting?: { reason: string; message?: string };
   running?: { startedAt: string };
@@ -77,6 +80,7 @@ export interface PodStatusView {
   startTime?: string;
   initContainerStatuses: ContainerStatusView[];
   containerStatuses: ContainerStatusView[];
+  qosClass: PodQOSClass;
   sandbox: SandboxView;
 }
 

@@ -323,7 +323,7 @@ export class PodController {
     const cfg = instanceConfig(this.rec, this.paths, c);
     const cpaths = this.paths.container(c.name);
     writeJsonAtomic(cpaths.config, cfg);
-    this.runtime.createCgroup(c.cgroup);
+    this.runtime.createContainerCgroup(c.cgroup, spec);
     const startedAt = this.isoNow();
     let spawned: ContainerProcess;
     try {
@@ -364,8 +364,12 @@ export class PodController {
       await Promise.all(pumps.map((p) => p.done));
       for (const w of inst.workers) w.stop();
       if (c.pid !== pid || this.disposed) return;
+      const oomKills = (this.runtime.oomKillCount(c.cgroup) ?? 0) - oomBase;
       if (st.unknown) instanceUnknown(c, this.isoNow());
-      else instanceExited(c, st.code ?? undefined, st.signal, (this.runtime.oomKillCount(c.cgroup) ?? 0) > oomBase, this.isoNow());
+      else instanceExited(c, st.code ?? undefined, st.signal, oomKills > 0, this.isoNow());
+      if (!st.unknown && oomKills > 0) {
+        this.event('Warning', 'OOMKilled', `Container ${c.name} was killed by the OOM killer: its cgroup's memory.events counts ${oomKills} oom_kill`, c.name);
+      }
       instanceGone(c);
       this.live.delete(c.name);
       this.save();

@@ -2,6 +2,7 @@
 // image, layers, cgroup, /etc files, volume binds (subPath directories created), argv
 // and env with $(VAR) expansion, user, capabilities and the other hardening settings.
 import { existsSync, mkdirSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { capabilityNames, containerPrivileges } from '../container/capabilities.js';
 import { containerArgv, containerEnv, userOf, type BindMount, type InitConfig } from '../container/init-config.js';
@@ -13,6 +14,7 @@ import { ownEffectiveCapabilities } from '../kernel/procfs.js';
 import { readJson } from '../state/atomic.js';
 import type { PodPaths } from '../state/paths.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
+import { oomScoreAdj } from './pod-resources.js';
 
 export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerRecord): InitConfig {
   const { pod } = rec;
@@ -42,6 +44,7 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
     upper: cpaths.upper,
     work: cpaths.work,
     cgroup: c.cgroup,
+    oomScoreAdj: oomScoreAdj(pod.spec, spec, BigInt(totalmem())),
     shm: paths.shm,
     etcFiles: {
       hostname: join(paths.etcDir, 'hostname'),

@@ -1,6 +1,5 @@
 // The PodRuntime of the supervisor: the real kernel, clock and disk.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createCgroup } from '../cgroup/cgroup2.js';
 import { oomKillCount } from '../cgroup/memory-events.js';
 import { openFifoReader, spawnContainer } from '../container/spawn-container.js';
 import { recordEvent } from '../events/recorder.js';
@@ -8,6 +7,8 @@ import { resolveImage } from '../image/resolve.js';
 import { isSameLiveProcess } from '../kernel/procfs.js';
 import { watchForeignExit } from './foreign-exit.js';
 import { runHandler } from './handlers.js';
+import { createContainerCgroup } from './pod-resources-step.js';
+import { checkResources } from './resource-check.js';
 import type { PodRuntime } from './runtime.js';
 import { createSandbox, destroySandbox, podCgroupPath, startPauseHolder } from './sandbox.js';
 import { signalContainer } from './termination.js';
@@ -24,7 +25,8 @@ export const kernelRuntime: PodRuntime = {
   watchForeignExit,
   isSameLiveProcess,
   signalContainer,
-  createCgroup,
+  createContainerCgroup,
+  checkResources,
   oomKillCount,
   podCgroupPath,
   createSandbox,

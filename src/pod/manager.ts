@@ -95,7 +95,8 @@ export class PodManager {
 
   // ---- create ----------------------------------------------------------------------------
 
-  async create(pod: Pod): Promise<string> {
+  /** Creates the pod; returns its name and what of its resources could not be applied. */
+  async create(pod: Pod, opts: { ignoreMissingControllers?: boolean } = {}): Promise<{ name: string; warnings: string[] }> {
     const name = pod.metadata.name;
     if (this.pods.has(name)) throw new AlreadyExistsError(`pod "${name}" already exists`);
     const paths = this.state.pod(name);
@@ -117,6 +118,9 @@ export class PodManager {
     const e = this.controller(rec, paths);
     this.pods.set(name, e);
     try {
+      const unmet = this.runtime.checkResources(pod, opts.ignoreMissingControllers === true);
+      const unenforced = unmet.filter((u) => u.kind === 'limit').map((u) => u.message);
+      if (unenforced.length) rec.unenforcedLimits = unenforced;
       writeJsonAtomic(paths.record, rec);
       const all = [
         ...pod.spec.initContainers.map((c, i) => ({ c, init: true, field: `spec.initContainers[${i}]` })),
@@ -137,7 +141,7 @@ export class PodManager {
         const cpaths = paths.container(c.name);
         mkdirSync(cpaths.dir, { recursive: true });
         const ccg = join(cgroup, init ? `init-${c.name}` : `ctr-${c.name}`);
-        this.runtime.createCgroup(ccg);
+        this.runtime.createContainerCgroup(ccg, c);
         writeFileSync(join(cpaths.dir, 'image.json'), JSON.stringify(images.get(c.name)));
         // Kept as validated at create, so that restarts load the same profile.
         writeFileSync(join(cpaths.dir, 'seccomp.json'), JSON.stringify(seccomp.get(c.name)));
@@ -147,7 +151,8 @@ export class PodManager {
       rec.sandbox.state = 'ready';
       this.save(e);
       e.event('Normal', 'Scheduled', `Sandbox of pod ${name} created: hostname ${rec.sandbox.hostname}, cgroup ${cgroup}`);
-      return name;
+      for (const u of unmet) e.event('Warning', u.kind === 'limit' ? 'LimitNotEnforced' : 'RequestNotApplied', u.message);
+      return { name, warnings: unmet.map((u) => u.message) };
     } catch (err) {
       this.pods.delete(name);
       try {

@@ -1,13 +1,16 @@
 // podrun pause / unpause: the whole pod cgroup (containers, exec'd processes, the pause
 // holder) frozen and thawed through cgroup.freeze (src/cgroup/freeze.ts). Kubernetes has
 // no paused phase: the phase stays what it was, the record keeps `paused`, the status
-// carries a `Paused` condition and `list` shows STATUS Paused, as Docker does. While the
+// carries a `podrun.io/Paused` condition and `list` shows STATUS Paused, as Docker does. While the
 // pod is paused its controller starts nothing and its probes hold; stop and rm thaw it
 // first so that the stop signal and preStop hooks run within the grace period.
 import { freezeRequested, setFrozen } from '../cgroup/freeze.js';
 import type { PodConditionView } from '../model/pod-view.js';
 import type { PodRecord } from '../state/records.js';
 import { PodrunError } from '../util/errors.js';
+
+/** podrun's condition while the pod is paused (podrun's own conditions are podrun.io/). */
+export const PAUSED = 'podrun.io/Paused';
 
 /** How long freezing or thawing may take before the verb fails. */
 export const FREEZE_TIMEOUT_MS = 10_000;
@@ -67,7 +70,7 @@ export function probeHoldToken(rec: PodRecord): number | null {
 export function pausedCondition(rec: PodRecord): PodConditionView | undefined {
   if (!rec.paused) return undefined;
   return {
-    type: 'Paused',
+    type: PAUSED,
     status: 'True',
     lastTransitionTime: rec.paused.since,
     reason: 'PodPaused',

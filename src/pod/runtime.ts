@@ -6,12 +6,13 @@
 import type { Readable } from 'node:stream';
 import type { ContainerRecord, SandboxRecord } from '../state/records.js';
 import type { PodPaths } from '../state/paths.js';
-import type { Pod } from '../model/pod.js';
+import type { Container, Pod } from '../model/pod.js';
 import type { ResolvedImage } from '../image/resolve.js';
 import type { EventInput } from '../events/types.js';
 import type { SpawnRequest } from '../container/spawn-container.js';
 import type { ProbeOutcome } from '../probe/types.js';
 import type { ForeignExit } from './foreign-exit.js';
+import type { UnmetNeed } from './resource-check.js';
 import type { HandlerContext, HandlerOptions, Handler } from './handlers.js';
 
 export interface Clock {
@@ -47,9 +48,16 @@ export interface PodRuntime {
   signalContainer(c: ContainerRecord, sig: { name: string; number: number }): void;
 
   // cgroups.
-  createCgroup(path: string): void;
+  /** A container's cgroup, with its limits (pod-resources-step.ts). */
+  createContainerCgroup(path: string, c: Container): void;
   /** memory.events oom_kill of the cgroup, undefined when unreadable. */
   oomKillCount(cgroup: string): number | undefined;
+
+  /**
+   * What of the pod's resources this host cannot hold (resource-check.ts); throws the
+   * refusal for a limit unless `ignoreMissing`.
+   */
+  checkResources(pod: Pod, ignoreMissing: boolean): UnmetNeed[];
 
   // The sandbox and its pause holder.
   podCgroupPath(uid: string): string;

@@ -85,6 +85,8 @@ export interface PodRecord {
   paused?: { since: string };
   /** How many times the pod was paused: the probes' hold token. */
   pauseCount?: number;
+  /** Limits this host could not enforce, accepted at create with the opt-in (resource-check.ts). */
+  unenforcedLimits?: string[];
   /** Last known status of each condition, to report lastTransitionTime. */
   conditions?: Record<string, ConditionRecord>;
   sandbox: SandboxRecord;

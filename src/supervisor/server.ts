@@ -17,7 +17,8 @@ export function apiHandlers(pods: PodManager, onShutdown: () => void): Handlers 
     ping: async () => ({ ok: true, pid: process.pid }),
     info: async () => hostInfo(pods.state.root),
     listPods: async () => ({ apiVersion: 'v1', kind: 'List', items: pods.list() }),
-    createPod: async ({ body }) => ({ name: await pods.create(parseManifest(String(body.manifest ?? ''), 'request body')) }),
+    createPod: async ({ body }) =>
+      pods.create(parseManifest(String(body.manifest ?? ''), 'request body'), { ignoreMissingControllers: body.ignoreMissingControllers === true }),
     getPod: async ({ params }) => pods.get(params.name),
     startPod: async ({ params }) => {
       await pods.start(params.name);

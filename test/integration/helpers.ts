@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node
 import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { cgroup2Mount } from '../../src/cgroup/cgroup2.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const PODRUN = join(REPO, 'bin/podrun');
@@ -151,7 +152,7 @@ export function leftovers(root: string): { mounts: string[]; cgroups: string[]; 
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter((l) => l.includes(root));
-  const cgRoot = '/sys/fs/cgroup/unified/podrun';
+  const cgRoot = join(cgroup2Mount(), 'podrun');
   const cgroups = existsSync(cgRoot) ? readdirSync(cgRoot).filter((d) => !d.startsWith('cgroup.') && !d.includes('.')) : [];
   const podsDir = join(root, 'pods');
   const pods = existsSync(podsDir) ? readdirSync(podsDir) : [];

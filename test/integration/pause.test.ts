@@ -28,6 +28,7 @@ const zombieOrGone = (pid: number) => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const POD = 'pz-counter';
+const PAUSED = 'podrun.io/Paused';
 const counterFile = join(root, 'pods', POD, 'volumes', 'data', 'n');
 const counter = () => {
   try {
@@ -70,7 +71,7 @@ describe.skipIf(!canRun)('pause and unpause', () => {
     const frozenAt = counter();
     const paused = await inspect(POD);
     expect(paused.status.phase).toBe('Running');
-    expect(paused.status.conditions.find((c: any) => c.type === 'Paused')).toMatchObject({ status: 'True', reason: 'PodPaused' });
+    expect(paused.status.conditions.find((c: any) => c.type === PAUSED)).toMatchObject({ status: 'True', reason: 'PodPaused' });
     expect((await ok(['list'])).split('\n')[1]).toMatch(new RegExp(`^${POD}\\s+\\S+\\s+Paused\\s`));
 
     const ex = await pr(['exec', POD, '--', 'true']);
@@ -86,7 +87,7 @@ describe.skipIf(!canRun)('pause and unpause', () => {
 
     await killSupervisor(root);
     const adopted = await inspect(POD); // a new supervisor
-    expect(adopted.status.conditions.find((c: any) => c.type === 'Paused')?.status).toBe('True');
+    expect(adopted.status.conditions.find((c: any) => c.type === PAUSED)?.status).toBe('True');
     expect(readFileSync(join(cgroup, 'cgroup.freeze'), 'utf8').trim()).toBe('1');
     await sleep(1500);
     expect(counter()).toBe(frozenAt);
@@ -95,7 +96,7 @@ describe.skipIf(!canRun)('pause and unpause', () => {
     expect(readFileSync(join(cgroup, 'cgroup.events'), 'utf8')).toMatch(/^frozen 0$/m);
     await until('the counter runs again', () => counter() > frozenAt + 5, 5000);
     const thawed = await inspect(POD);
-    expect(thawed.status.conditions.some((c: any) => c.type === 'Paused')).toBe(false);
+    expect(thawed.status.conditions.some((c: any) => c.type === PAUSED)).toBe(false);
     expect(thawed.status.containerStatuses.map((c: any) => c.restartCount)).toEqual([0, 0]);
     // The web container answers its probes again: still not restarted a few periods on.
     await sleep(2500);
@@ -114,7 +115,7 @@ describe.skipIf(!canRun)('pause and unpause', () => {
     await ok(['pause', POD]);
     await ok(['stop', '-t', '1', POD]);
     const p = await inspect(POD);
-    expect(p.status.conditions.some((c: any) => c.type === 'Paused')).toBe(false);
+    expect(p.status.conditions.some((c: any) => c.type === PAUSED)).toBe(false);
     expect(p.status.containerStatuses.every((c: any) => c.state.terminated)).toBe(true);
     const events = (await ok(['events', '-o', 'json', POD])).trim().split('\n').map((l) => JSON.parse(l));
     expect(events.at(-1)).toBeDefined();

@@ -129,8 +129,9 @@ export class FakeRuntime implements PodRuntime {
     this.process(c.name)?.end(null, sig.name);
   };
 
-  createCgroup = (path: string): void => void this.calls.push({ op: 'createCgroup', path });
+  createContainerCgroup = (path: string): void => void this.calls.push({ op: 'createCgroup', path });
   oomKillCount = (): number => 0;
+  checkResources = (): [] => [];
   podCgroupPath = (uid: string): string => `/fake/cgroup/pod-${uid}`;
 
   createSandbox: PodRuntime['createSandbox'] = (pod, paths) => {

@@ -1,7 +1,7 @@
 // The pure parts of pause: the Paused condition and STATUS, the probes' hold (no attempt
 // while paused, an attempt a pause overlapped is discarded), and the verbs' refusals.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { pausePod, pausedCondition, probeHoldToken, unpausePod, type Pausable } from '../../src/pod/pause.js';
+import { PAUSED, pausePod, pausedCondition, probeHoldToken, unpausePod, type Pausable } from '../../src/pod/pause.js';
 import { ProbeWorker, type ProbeOutcome } from '../../src/pod/probe-worker.js';
 import { displayStatus, podConditions, podView } from '../../src/pod/status.js';
 import type { Probe } from '../../src/model/pod.js';
@@ -24,10 +24,10 @@ function rec(state: ContainerRecord['state'] = 'running', extra: Partial<PodReco
 describe('the paused status', () => {
   it('adds a Paused condition only while paused, since the pause', () => {
     expect(pausedCondition(rec())).toBeUndefined();
-    expect(podConditions(rec()).some((c) => c.type === 'Paused')).toBe(false);
+    expect(podConditions(rec()).some((c) => c.type === PAUSED)).toBe(false);
     const r = rec('running', { paused: { since: '2026-01-01T00:00:00Z' } });
-    expect(podConditions(r).find((c) => c.type === 'Paused')).toEqual({
-      type: 'Paused', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z', reason: 'PodPaused',
+    expect(podConditions(r).find((c) => c.type === PAUSED)).toEqual({
+      type: 'podrun.io/Paused', status: 'True', lastTransitionTime: '2026-01-01T00:00:00Z', reason: 'PodPaused',
       message: 'the pod is frozen by podrun pause; podrun unpause thaws it',
     });
   });
