@@ -38,3 +38,17 @@ export function canonicalQuantity(text: string): string | undefined {
   if (exponentFormat) return exp === 0 ? `${mantissa}` : `${mantissa}e${exp}`;
   return `${mantissa}${DECIMAL[exp] ?? `e${exp}`}`;
 }
+
+/**
+ * A byte count written back when only the number is kept (resource lists hold bigints):
+ * the one of its canonical binary and decimal forms with fewer digits, binary on a tie. People write
+ * small mantissas, so this is the form written in practice: 67108864n -> "64Mi",
+ * 64000000n -> "64M", 2048000000n -> "2048M" (not "2000000Ki").
+ */
+export function canonicalBytes(value: bigint): string {
+  const decimal = canonicalQuantity(`${value}`)!;
+  if (value === 0n || value % 1024n !== 0n) return decimal;
+  const binary = canonicalQuantity(`${value / 1024n}Ki`)!;
+  const digits = (q: string) => /^\d*/.exec(q)![0].length;
+  return digits(decimal) < digits(binary) ? decimal : binary;
+}

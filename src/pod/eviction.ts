@@ -6,8 +6,7 @@
 // Evicted: phase Failed, reason Evicted, a Warning event Evicted, with the kubelet's
 // message, and the containers killed after the kubelet's 1 s grace, never restarted.
 import type { Container, Pod } from '../model/pod.js';
-import { canonicalQuantity } from '../model/quantity-canonical.js';
-import { formatQuantity } from '../model/quantity.js';
+import { canonicalBytes, canonicalQuantity } from '../model/quantity-canonical.js';
 import type { PodPaths } from '../state/paths.js';
 import type { PodRecord } from '../state/records.js';
 import { InvalidInputError } from '../util/errors.js';
@@ -64,14 +63,14 @@ export function storageEvictionMessage(pod: Pod, usage: PodStorageUsage): string
     const ctrs = Object.values(usage.containers).reduce((n, c) => n + c.rootfs + c.logs, 0);
     const vols = Object.values(usage.volumes).reduce((n, b) => n + b, 0);
     if (BigInt(ctrs + vols + usage.podFiles) > podLimit) {
-      return `Pod ephemeral local storage usage exceeds the total limit of containers ${formatQuantity(podLimit)}. `;
+      return `Pod ephemeral local storage usage exceeds the total limit of containers ${canonicalBytes(podLimit)}. `;
     }
   }
   for (const c of pod.spec.containers) {
     const limit = limitOf(c);
     const u = usage.containers[c.name];
     if (limit && u && BigInt(u.rootfs + u.logs) > limit) {
-      return `Container ${c.name} exceeded its local ephemeral storage limit "${formatQuantity(limit)}". `;
+      return `Container ${c.name} exceeded its local ephemeral storage limit "${canonicalBytes(limit)}". `;
     }
   }
   return undefined;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasStorageLimits, podStorageLimit, storageCheckFromEnv, storageEvictionMessage } from '../../src/pod/eviction.js';
 import { diskUsage, type PodStorageUsage } from '../../src/pod/storage-usage.js';
-import { canonicalQuantity } from '../../src/model/quantity-canonical.js';
+import { canonicalBytes, canonicalQuantity } from '../../src/model/quantity-canonical.js';
 import type { Container, Pod, Volume } from '../../src/model/pod.js';
 
 const Mi = 1024n * 1024n;
@@ -22,9 +22,9 @@ const pod = (containers: Container[], initContainers: Container[] = [], volumes:
 });
 const sidecar = (name: string, limit?: bigint) => ctr(name, limit, { restartPolicy: 'Always' });
 const emptyDir = (name: string, sizeLimit?: string, medium: '' | 'Memory' = ''): Volume => ({
-  name, emptyDir: { medium, ...(sizeLimit ? { sizeLimit, sizeLimitBytes: Number(canonicalBytes(sizeLimit)) } : {}) },
+  name, emptyDir: { medium, ...(sizeLimit ? { sizeLimit, sizeLimitBytes: Number(bytesOf(sizeLimit)) } : {}) },
 });
-const canonicalBytes = (q: string) => ({ '1Mi': Mi, '1024Ki': Mi, '2M': 2_000_000n, '0': 0n }[q] ?? 0n);
+const bytesOf = (q: string) => ({ '1Mi': Mi, '1024Ki': Mi, '2M': 2_000_000n, '0': 0n }[q] ?? 0n);
 const MiB = 1024 * 1024;
 const usage = (containers: Record<string, [number, number]>, volumes: Record<string, number> = {}, podFiles = 0): PodStorageUsage => ({
   containers: Object.fromEntries(Object.entries(containers).map(([k, [rootfs, logs]]) => [k, { rootfs, logs }])),
@@ -79,6 +79,10 @@ describe("quantities as Kubernetes writes them (Quantity.String())", () => {
     ['100m', '100m'], ['12e-1', '1200e-3'],
   ])('%s -> %s', (q, want) => expect(canonicalQuantity(q)).toBe(want));
   it('refuses what is not a quantity', () => expect(canonicalQuantity('1 Gi')).toBeUndefined());
+  it.each([
+    [0n, '0'], [1000n, '1k'], [1023n, '1023'], [1024n, '1Ki'], [Mi, '1Mi'], [64n * Mi, '64Mi'], [64_000_000n, '64M'],
+    [2_048_000_000n, '2048M'], [1000n * Mi, '1000Mi'], [1_024_000n, '1000Ki'], [1536n * Mi, '1536Mi'], [10n ** 9n, '1G'],
+  ])('a byte count %s, its form as written: %s', (n, want) => expect(canonicalBytes(n)).toBe(want));
 });
 
 describe('PODRUN_STORAGE_CHECK_SECONDS', () => {
