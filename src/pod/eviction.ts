@@ -5,11 +5,12 @@
 // total of its containers' ephemeral-storage limits, an app container over its own limit.
 // Evicted: phase Failed, reason Evicted, a Warning event Evicted, with the kubelet's
 // message, and the containers killed after the kubelet's 1 s grace, never restarted.
-import type { Container, Pod } from '../model/pod.js';
+import type { Pod } from '../model/pod.js';
 import { canonicalBytes, canonicalQuantity } from '../model/quantity-canonical.js';
 import type { PodPaths } from '../state/paths.js';
 import type { PodRecord } from '../state/records.js';
 import { InvalidInputError } from '../util/errors.js';
+import { podLimits } from './pod-resources.js';
 import { measurePodStorage, type PodStorageUsage } from './storage-usage.js';
 import { podPhase } from './status.js';
 
@@ -19,29 +20,13 @@ export const EVICTION_GRACE_SECONDS = 1;
 export const DEFAULT_STORAGE_CHECK_MS = 10_000;
 
 const EPHEMERAL = 'ephemeral-storage';
-const limitOf = (c: Container): bigint | undefined => c.resources?.limits[EPHEMERAL];
-
-const add = (a: bigint | undefined, b: bigint | undefined) => (a === undefined ? b : b === undefined ? a : a + b);
-const max = (a: bigint | undefined, b: bigint | undefined) => (a === undefined ? b : b === undefined || a >= b ? a : b);
 
 /**
  * The pod's ephemeral-storage limit as the kubelet sums it (resourcehelper.PodLimits):
- * the app containers' and sidecars' limits added up, raised to what any init container
- * needs beside the sidecars started before it. Present as soon as one container has a limit.
+ * present as soon as one container has a limit, even if others have none.
  */
 export function podStorageLimit(pod: Pod): bigint | undefined {
-  let total: bigint | undefined;
-  for (const c of pod.spec.containers) total = add(total, limitOf(c));
-  let sidecars: bigint | undefined;
-  let init: bigint | undefined;
-  for (const c of pod.spec.initContainers) {
-    if (c.restartPolicy === 'Always') {
-      total = add(total, limitOf(c));
-      sidecars = add(sidecars, limitOf(c));
-      init = max(init, sidecars);
-    } else init = max(init, add(limitOf(c), sidecars));
-  }
-  return max(total, init);
+  return podLimits(pod.spec)[EPHEMERAL];
 }
 
 /** A pod worth measuring: a disk-backed emptyDir with a sizeLimit, or an ephemeral-storage limit. */
@@ -67,7 +52,7 @@ export function storageEvictionMessage(pod: Pod, usage: PodStorageUsage): string
     }
   }
   for (const c of pod.spec.containers) {
-    const limit = limitOf(c);
+    const limit = c.resources.limits[EPHEMERAL];
     const u = usage.containers[c.name];
     if (limit && u && BigInt(u.rootfs + u.logs) > limit) {
       return `Container ${c.name} exceeded its local ephemeral storage limit "${canonicalBytes(limit)}". `;
