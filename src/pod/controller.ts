@@ -462,8 +462,13 @@ export class PodController {
 
   /** Stops containers for good (stop, rm, the deadline, completion): no restart until `start`. */
   async terminate(cs: ContainerRecord[], graceSec: number, why: string, floor = true): Promise<void> {
-    // Frozen processes would not see the stop signal nor run preStop: thaw first.
-    if (this.rec.paused) await unpausePod(this.pausable, 'to stop it');
+    // Frozen processes would not see the stop signal nor run preStop: thaw first. If that
+    // fails, the SIGKILL at the end of the grace period still ends them (it works frozen).
+    if (this.rec.paused) {
+      await unpausePod(this.pausable, 'to stop it').catch((err: Error) =>
+        this.event('Warning', 'FailedUnpause', `Could not thaw pod ${this.name} to stop it: ${err.message}`),
+      );
+    }
     for (const c of cs) {
       c.stopped = true;
       c.waiting = undefined; // no restart is pending any more

@@ -4,6 +4,7 @@
 // for the container to be started, startup stops once it is; a result is published after
 // failureThreshold / successThreshold consecutive equal results; a published liveness
 // failure or any published startup result puts the worker on hold for this instance.
+// podrun's: no attempt while the pod is paused, and none that a pause overlapped counts.
 import type { ProbeOutcome } from '../probe/types.js';
 import type { Probe } from '../model/pod.js';
 

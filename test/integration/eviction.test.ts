@@ -6,17 +6,10 @@
 // Evicted, the kubelet's message, a Warning event, containers killed and not restarted.
 // A pod within its limits stays; rm leaves nothing behind.
 import { afterAll, describe, expect, it } from 'vitest';
-import { canRun, leftovers, manifest, newRoot, podrun, removeRoot, until } from './helpers.js';
+import { canRun, leftovers, manifest, newRoot, podrunAt, removeRoot, until } from './helpers.js';
 
 const root = canRun ? newRoot('evict') : '/nonexistent';
-const ENV = { PODRUN_SUPERVISOR_IDLE_MS: '3000', PODRUN_STORAGE_CHECK_SECONDS: '0.3', PODRUN_BACKOFF_INITIAL_SECONDS: '1' };
-const pr = (args: string[], input?: string) => podrun(root, args, { env: ENV, ...(input ? { input } : {}) });
-
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await pr(args, input);
-  if (r.exitCode !== 0) throw new Error(`podrun ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
-  return r.stdout;
-}
+const { pr, ok } = podrunAt(root, { PODRUN_STORAGE_CHECK_SECONDS: '0.3', PODRUN_BACKOFF_INITIAL_SECONDS: '1' });
 const inspect = async (pod: string) => JSON.parse(await ok(['inspect', pod]));
 const events = async (pod: string) => (await ok(['events', '-o', 'json', pod])).trim().split('\n').map((l) => JSON.parse(l));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

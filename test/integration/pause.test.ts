@@ -6,17 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canRun, killSupervisor, leftovers, manifest, newRoot, podrun, processesIn, removeRoot, until } from './helpers.js';
+import { canRun, killSupervisor, leftovers, manifest, newRoot, podrunAt, processesIn, removeRoot, until } from './helpers.js';
 
 const root = canRun ? newRoot('pause') : '/nonexistent';
-const ENV = { PODRUN_SUPERVISOR_IDLE_MS: '3000' };
-const pr = (args: string[], input?: string) => podrun(root, args, { env: ENV, ...(input ? { input } : {}) });
-
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await pr(args, input);
-  if (r.exitCode !== 0) throw new Error(`podrun ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
-  return r.stdout;
-}
+const { pr, ok } = podrunAt(root);
 const inspect = async (pod: string) => JSON.parse(await ok(['inspect', pod]));
 const zombieOrGone = (pid: number) => {
   try {

@@ -7,17 +7,10 @@ import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PODRUN, canRun, inStandInHost, manifest, newRoot, podrun, removeRoot, until } from './helpers.js';
+import { PODRUN, canRun, inStandInHost, manifest, newRoot, podrunAt, removeRoot, until } from './helpers.js';
 
 const root = canRun ? newRoot('stats') : '/nonexistent';
-const ENV = { PODRUN_SUPERVISOR_IDLE_MS: '3000' };
-const pr = (args: string[], input?: string) => podrun(root, args, { env: ENV, ...(input ? { input } : {}) });
-
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await pr(args, input);
-  if (r.exitCode !== 0) throw new Error(`podrun ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
-  return r.stdout;
-}
+const { pr, ok, env: ENV } = podrunAt(root);
 const usageUsec = (cg: string) => Number(/^usage_usec (\d+)$/m.exec(readFileSync(join(cg, 'cpu.stat'), 'utf8'))![1]);
 const fileFigure = (cg: string, file: string) => (existsSync(join(cg, file)) ? Number(readFileSync(join(cg, file), 'utf8')) : null);
 
