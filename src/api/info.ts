@@ -103,7 +103,8 @@ export function hostInfo(stateRoot: string): PodrunInfo {
       networking: true,
       seccomp: true,
       images: false,
-      resourceLimits: false,
+      // Built; held here only where the cgroup2 root offers the controllers limits need.
+      resourceLimits: ['memory', 'cpu', 'pids'].every((c) => cgroup.controllers.includes(c)),
       terminals: false,
     },
   };

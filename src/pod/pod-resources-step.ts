@@ -9,16 +9,33 @@ import { cgroup2Mount } from '../cgroup/cgroup2.js';
 import { cgroupSettings } from '../cgroup/limit-files.js';
 import { hostHugePageSizes, writeCgroupSettings } from '../cgroup/write-limits.js';
 import type { Container } from '../model/pod.js';
-import { containerCgroupLimits, podCgroupLimits } from './pod-resources.js';
+import { containerCgroupLimits, podCgroupLimits, resourceNeeds } from './pod-resources.js';
 import type { SandboxStep } from './sandbox-step.js';
 
 const CONTROLLERS: readonly Controller[] = ['cpu', 'memory', 'pids', 'hugetlb'];
 
+/**
+ * Runs `apply`; its failure is thrown only when `mustSucceed`. A pod that asks for
+ * nothing still gets the kubelet's defaults (cpu.weight 1, no swap, no hugepages) where
+ * the controllers can be had; where they cannot (e.g. a cgroup namespace whose root holds
+ * processes refuses subtree_control with EBUSY) it runs without them rather than not at
+ * all. What a pod asks for is never dropped: a failure then fails the create.
+ */
+function applyOrTolerate(mustSucceed: boolean, apply: () => void): void {
+  try {
+    apply();
+  } catch (e) {
+    if (mustSucceed) throw e;
+  }
+}
+
 export const podResourcesStep: SandboxStep = {
   name: 'pod-resources',
   setUp({ pod, cgroup }) {
-    enableControllers(cgroup2Mount(), cgroup, CONTROLLERS);
-    writeCgroupSettings(cgroup, cgroupSettings(podCgroupLimits(pod), availableControllers(cgroup), hostHugePageSizes()));
+    applyOrTolerate(resourceNeeds(pod).length > 0, () => {
+      enableControllers(cgroup2Mount(), cgroup, CONTROLLERS);
+      writeCgroupSettings(cgroup, cgroupSettings(podCgroupLimits(pod), availableControllers(cgroup), hostHugePageSizes()));
+    });
   },
   undo() {},
 };
@@ -26,5 +43,8 @@ export const podResourcesStep: SandboxStep = {
 /** A container's cgroup (a leaf of the pod's), with its limits written before any process joins. */
 export function createContainerCgroup(path: string, c: Container): void {
   mkdirSync(path, { recursive: true });
-  writeCgroupSettings(path, cgroupSettings(containerCgroupLimits(c), availableControllers(path), hostHugePageSizes()));
+  const { requests, limits } = c.resources;
+  applyOrTolerate(Object.keys(requests).length + Object.keys(limits).length > 0, () =>
+    writeCgroupSettings(path, cgroupSettings(containerCgroupLimits(c), availableControllers(path), hostHugePageSizes())),
+  );
 }
