@@ -1,7 +1,10 @@
 // The pure parts of `podrun stats`: reading cgroup file formats, the CPU rate between
 // two samples, and the table's formatting (unavailable figures are "-", never 0).
-import { describe, expect, it } from 'vitest';
-import { flatKeyedValue, singleValue } from '../../src/cgroup/stats.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { flatKeyedValue, readCgroupUsage, singleValue } from '../../src/cgroup/stats.js';
 import { containerStats, cpuRate, type ContainerSample } from '../../src/pod/pod-stats.js';
 import { formatBytes, formatCpuPercent, formatCpuTime, parseInterval, statsRows } from '../../src/cli/verbs/stats.js';
 
@@ -24,6 +27,21 @@ describe('cgroup file formats', () => {
     ['max\n', null],
     ['', null],
   ])('single value %j -> %s', (text, want) => expect(singleValue(text)).toBe(want));
+});
+
+describe('a cgroup directory read as figures', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'podrun-unit-stats-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it('gives null for each absent file, the figure for each present one (0 included)', () => {
+    expect(readCgroupUsage(dir)).toEqual({ cpuUsageUsec: null, memoryCurrentBytes: null, memoryPeakBytes: null, pidsCurrent: null });
+    writeFileSync(join(dir, 'cpu.stat'), 'usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n');
+    writeFileSync(join(dir, 'pids.current'), '0\n');
+    expect(readCgroupUsage(dir)).toEqual({ cpuUsageUsec: 1500, memoryCurrentBytes: null, memoryPeakBytes: null, pidsCurrent: 0 });
+    writeFileSync(join(dir, 'memory.current'), '4096\n');
+    writeFileSync(join(dir, 'memory.peak'), '8192\n');
+    expect(readCgroupUsage(dir)).toMatchObject({ memoryCurrentBytes: 4096, memoryPeakBytes: 8192 });
+    expect(readCgroupUsage(join(dir, 'gone')).cpuUsageUsec).toBeNull();
+  });
 });
 
 describe('the CPU rate over an interval', () => {
