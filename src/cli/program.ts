@@ -199,8 +199,7 @@ export function build(): Command {
     .action(async (pod: string | undefined, o: { output?: string; watch: boolean; interval?: string }, cmd: Command) => {
       const { stats } = await import('./verbs/stats.js');
       const { state, client } = ctx(cmd);
-      await client.ensure();
-      await stats(state, pod, o);
+      await stats(state, client, pod, o);
     });
 
   program

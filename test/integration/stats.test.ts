@@ -4,10 +4,10 @@
 // not have (memory, pids on hybrid hosts) are null / "-", never 0. --watch prints a
 // table per interval without a terminal, redraws in place on one, and ends with the pod.
 import { execa } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PODRUN, canRun, inStandInHost, manifest, newRoot, podrunAt, removeRoot, until } from './helpers.js';
+import { PODRUN, canRun, inStandInHost, manifest, newRoot, podrun, podrunAt, removeRoot, until } from './helpers.js';
 
 const root = canRun ? newRoot('stats') : '/nonexistent';
 const { pr, ok, env: ENV } = podrunAt(root);
@@ -68,6 +68,13 @@ describe.skipIf(!canRun)('podrun stats', () => {
     const bad = await pr(['stats', '--interval', '0', POD]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('--interval');
+    // Invalid input changes nothing: no supervisor is started for a root that has none.
+    const fresh = newRoot('stats-fresh');
+    const yaml = await podrun(fresh, ['stats', '-o', 'yaml']);
+    expect(yaml.exitCode).toBe(2);
+    expect(yaml.stderr.trim()).toBe('podrun: --output: "yaml": must be json');
+    expect(readdirSync(fresh)).toEqual([]);
+    rmSync(fresh, { recursive: true });
   }, 60_000);
 
   it('--watch: a table per interval without a terminal, in place on one; it ends with the pod', async () => {

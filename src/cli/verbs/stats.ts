@@ -6,6 +6,7 @@
 // it prints one table per interval, or one JSON object per line with -o json.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatePaths } from '../../state/paths.js';
+import type { SupervisorClient } from '../client.js';
 import { containerStats, samplePods, type ContainerSample, type ContainerStats } from '../../pod/pod-stats.js';
 import { InvalidInputError, NotFoundError } from '../../util/errors.js';
 import { formatTable, printJson } from '../output.js';
@@ -77,9 +78,11 @@ const ENTER = '\x1b[?1049h\x1b[?25l';
 const LEAVE = '\x1b[?25h\x1b[?1049l';
 const REDRAW = '\x1b[H\x1b[2J';
 
-export async function stats(state: StatePaths, pod: string | undefined, o: StatsOptions): Promise<void> {
+export async function stats(state: StatePaths, client: SupervisorClient, pod: string | undefined, o: StatsOptions): Promise<void> {
   if (o.output !== undefined && o.output !== 'json') throw new InvalidInputError('--output', `"${o.output}": must be json`);
   const intervalSeconds = parseInterval(o.interval);
+  // Bad options change nothing (no supervisor started); then the records are made current.
+  await client.ensure();
   const json = o.output === 'json';
   const inPlace = o.watch && !json && process.stdout.isTTY === true;
   let prev: ContainerSample[] = samplePods(state, pod);
