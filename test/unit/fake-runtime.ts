@@ -130,7 +130,9 @@ export class FakeRuntime implements PodRuntime {
   };
 
   createContainerCgroup = (path: string): void => void this.calls.push({ op: 'createCgroup', path });
-  oomKillCount = (): number => 0;
+  /** memory.events oom_kill by container cgroup name (ctr-NAME); 0 when unset. */
+  readonly oomKills = new Map<string, number>();
+  oomKillCount = (cgroup: string): number => this.oomKills.get(basename(cgroup)) ?? 0;
   checkResources = (): [] => [];
   podCgroupPath = (uid: string): string => `/fake/cgroup/pod-${uid}`;
 

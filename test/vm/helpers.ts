@@ -10,7 +10,8 @@ import { callApi } from '../../src/api/client.js';
 import { availableControllers } from '../../src/cgroup/controllers.js';
 import { cgroup2Mount } from '../../src/cgroup/cgroup2.js';
 import type { PodView } from '../../src/model/pod-view.js';
-import { BUSYBOX, canRun } from '../integration/helpers.js';
+import type { Options } from 'execa';
+import { BUSYBOX, canRun, podrun, until, type Run } from '../integration/helpers.js';
 
 const NEEDED = ['memory', 'cpu', 'pids'];
 const have = canRun ? availableControllers(cgroup2Mount()) : new Set<string>();
@@ -41,6 +42,30 @@ export function vmPod(name: string, containers: VmContainer[], opts: { annotatio
       containers: containers.map((c) => ({ name: c.name, image: BUSYBOX, command: c.command, ...(c.resources ? { resources: c.resources } : {}) })),
     },
   });
+}
+
+/**
+ * `podrun` of the integration helpers, with a supervisor that stays for the whole file
+ * (each start costs 15 s or more under emulation) and a wide time-out.
+ */
+export function vmPodrun(root: string, args: string[], opts: Options = {}): Promise<Run> {
+  return podrun(root, args, { env: { PODRUN_SUPERVISOR_IDLE_MS: '900000' }, timeout: VM_TIMEOUT_MS, ...opts });
+}
+
+/** vmPodrun that must exit 0; returns stdout. */
+export async function vmOk(root: string, args: string[], opts: Options = {}): Promise<string> {
+  const r = await vmPodrun(root, args, opts);
+  if (r.exitCode !== 0) throw new Error(`podrun ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * Starts the root's supervisor. Under emulation its start can take longer than the 15 s a
+ * CLI command waits for it; it goes on starting regardless, so wait for its socket.
+ */
+export async function startSupervisor(root: string): Promise<void> {
+  await vmPodrun(root, ['list']);
+  await until('the supervisor', () => callApi(join(root, 'supervisor.sock'), 'ping').then((r) => r.ok), VM_TIMEOUT_MS / 2, 500);
 }
 
 export function getPod(root: string, name: string): Promise<PodView> {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { milliCpuToShares, sharesToWeight } from '../../src/cgroup/limit-files.js';
-import { leftovers, newRoot, ok, removeRoot, until } from '../integration/helpers.js';
-import { cgroupFile, cgroupKeyed, getPod, podEvents, vmPod, vmReady, VM_TIMEOUT_MS } from './helpers.js';
+import { leftovers, newRoot, removeRoot, until } from '../integration/helpers.js';
+import { cgroupFile, cgroupKeyed, getPod, podEvents, startSupervisor, vmOk, vmPod, vmPodrun, vmReady, VM_TIMEOUT_MS } from './helpers.js';
 
 const Mi = 2 ** 20;
 const HUGE_2M = '/sys/kernel/mm/hugepages/hugepages-2048kB';
@@ -19,12 +19,15 @@ if (vmReady && !hugePages) process.stderr.write('test/vm/resources: hugepages sk
 describe.skipIf(!vmReady)('resources on cgroup v2', { timeout: VM_TIMEOUT_MS }, () => {
   const root = vmReady ? newRoot('vm-res') : '';
 
+  beforeAll(() => startSupervisor(root));
+
   afterAll(async () => {
+    for (const pod of ['oom', 'pids', 'sums']) await vmPodrun(root, ['rm', '-f', pod]);
     await removeRoot(root);
   });
 
   it('a container over its memory limit is OOMKilled (memory.events), restarted by policy, with an event', async () => {
-    await ok(root, ['run', '-f', '-'], {
+    await vmOk(root, ['run', '-f', '-'], {
       input: vmPod('oom', [{ name: 'hog', command: ['sh', '-c', 'tail /dev/zero'], resources: { limits: { memory: '32Mi' } } }], { restartPolicy: 'OnFailure' }),
     });
     try {
@@ -39,13 +42,13 @@ describe.skipIf(!vmReady)('resources on cgroup v2', { timeout: VM_TIMEOUT_MS }, 
       expect(cgroupKeyed(cg, 'memory.events').oom_kill).toBeGreaterThanOrEqual(1);
       expect(podEvents(root, 'oom').some((e) => e.type === 'Warning' && e.reason === 'OOMKilled' && e.container === 'hog')).toBe(true);
     } finally {
-      await ok(root, ['rm', '-f', 'oom']);
+      await vmOk(root, ['rm', '-f', 'oom']);
     }
   });
 
   it('pids.max of the pod stops a fork loop inside it, and nothing else', async () => {
     const loop = 'i=0; while [ $i -lt 64 ]; do sleep 600 & i=$((i+1)); done; echo looped; exec sleep 600';
-    await ok(root, ['run', '-f', '-'], {
+    await vmOk(root, ['run', '-f', '-'], {
       input: vmPod('pids', [{ name: 'forker', command: ['sh', '-c', loop] }, { name: 'bystander', command: ['sleep', '600'] }], {
         annotations: { 'podrun.io/pids-limit': '16' },
       }),
@@ -64,7 +67,7 @@ describe.skipIf(!vmReady)('resources on cgroup v2', { timeout: VM_TIMEOUT_MS }, 
       // Outside the pod, processes still start.
       expect(execFileSync('sh', ['-c', 'for i in $(seq 20); do true & done; wait; echo ok'], { encoding: 'utf8' }).trim()).toBe('ok');
     } finally {
-      await ok(root, ['rm', '-f', 'pids']);
+      await vmOk(root, ['rm', '-f', 'pids']);
     }
   });
 
@@ -76,7 +79,7 @@ describe.skipIf(!vmReady)('resources on cgroup v2', { timeout: VM_TIMEOUT_MS }, 
     beforeAll(async () => {
       if (hugePages) writeFileSync('/proc/sys/vm/nr_hugepages', '4'); // the guest's, thrown away with it
       pod = (
-        await ok(root, ['run', '-f', '-'], {
+        await vmOk(root, ['run', '-f', '-'], {
           input: vmPod('sums', [
             { name: 'busy', command: ['sh', '-c', 'while :; do :; done'], resources: busy },
             { name: 'idle', command: ['sleep', '600'], resources: idle },
@@ -87,7 +90,7 @@ describe.skipIf(!vmReady)('resources on cgroup v2', { timeout: VM_TIMEOUT_MS }, 
     });
 
     afterAll(async () => {
-      if (pod) await ok(root, ['rm', '-f', pod]);
+      if (pod) await vmOk(root, ['rm', '-f', pod]);
       expect(leftovers(root).pods).toEqual([]);
     });
 
@@ -103,7 +106,8 @@ describe.skipIf(!vmReady)('resources on cgroup v2', { timeout: VM_TIMEOUT_MS }, 
       expect(cgroupFile(cg.pod, 'cpu.max')).toBe('30000 100000');
       expect(cgroupFile(cg.pod, 'memory.max')).toBe(String(48 * Mi));
       expect(cgroupFile(cg.pod, 'cpu.weight')).toBe(String(sharesToWeight(milliCpuToShares(250n))));
-      for (const c of ['cpu', 'memory', 'pids']) expect(cgroupFile(cg.pod, 'cgroup.subtree_control').split(' ')).toContain(c);
+      // Only what the pod's requests and limits need (no PID limit here: no pids).
+      expect(cgroupFile(cg.pod, 'cgroup.subtree_control').split(' ').sort()).toEqual(hugePages ? ['cpu', 'hugetlb', 'memory'] : ['cpu', 'memory']);
       expect(cgroupFile(cg.pod, 'cgroup.procs')).toBe('');
       expect(readdirSync(cg.pod, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()).toEqual(['ctr-busy', 'ctr-idle', 'pause']);
     });
