@@ -5,18 +5,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi } from '../../src/api/client.js';
-import { newRoot, ok, removeRoot, until } from '../integration/helpers.js';
-import { cgroupFile, cgroupKeyed, getPod, vmPod, vmReady, VM_TIMEOUT_MS } from './helpers.js';
+import { newRoot, removeRoot, until } from '../integration/helpers.js';
+import { cgroupFile, cgroupKeyed, getPod, startSupervisor, vmOk, vmPod, vmPodrun, vmReady, VM_TIMEOUT_MS } from './helpers.js';
 
 const MiB = 2 ** 20;
 const figure = (cg: string, file: string) => Number(cgroupFile(cg, file));
 
 describe.skipIf(!vmReady)('stats and pause with the memory and pids controllers', { timeout: VM_TIMEOUT_MS }, () => {
   const root = vmReady ? newRoot('vm-stats') : '';
+  beforeAll(() => startSupervisor(root));
   afterAll(async () => {
-    await ok(root, ['rm', '-f', 'stats']);
+    await vmPodrun(root, ['rm', '-f', 'stats']);
     await removeRoot(root);
   });
 
@@ -24,7 +25,7 @@ describe.skipIf(!vmReady)('stats and pause with the memory and pids controllers'
     // 24 MiB written to the pod's /dev/shm (a tmpfs: the pages are charged to the writer's
     // cgroup), then three idle children: 4 processes in the container. A counter for pause.
     const script = 'dd if=/dev/zero of=/dev/shm/fill bs=1048576 count=24 2>/dev/null; sleep 600 & sleep 600 & i=0; while true; do i=$((i+1)); echo $i > /dev/shm/n; sleep 0.2; done';
-    await ok(root, ['run', '-f', '-'], {
+    await vmOk(root, ['run', '-f', '-'], {
       input: vmPod('stats', [{ name: 'mem', command: ['sh', '-c', script], resources: { limits: { memory: '128Mi' } } }], {
         annotations: { 'podrun.io/pids-limit': '64' },
       }),
@@ -35,7 +36,7 @@ describe.skipIf(!vmReady)('stats and pause with the memory and pids controllers'
     await until('the memory is charged and the children run', () => figure(cg, 'memory.current') > 24 * MiB && figure(cg, 'pids.current') >= 3, VM_TIMEOUT_MS / 4, 200);
 
     const before = { cpu: cgroupKeyed(cg, 'cpu.stat').usage_usec!, peak: figure(cg, 'memory.peak') };
-    const [c] = JSON.parse(await ok(root, ['stats', '-o', 'json', '--interval', '0.5', 'stats'])).containers;
+    const [c] = JSON.parse(await vmOk(root, ['stats', '-o', 'json', '--interval', '0.5', 'stats'])).containers;
     const after = { cpu: cgroupKeyed(cg, 'cpu.stat').usage_usec!, peak: figure(cg, 'memory.peak'), current: figure(cg, 'memory.current') };
 
     expect([3, 4]).toContain(c.pids.current);
