@@ -47,6 +47,9 @@ export interface Routes {
   stopPod: { method: 'POST'; path: '/v1/pods/{name}/stop'; body: { container?: string; timeout?: number }; response: Ok };
   /** `removed` is false only for `force=true` of a pod that does not exist. */
   removePod: { method: 'DELETE'; path: '/v1/pods/{name}'; query: { force?: 'true' | 'false' }; response: { removed: boolean } };
+  /** Freezes the pod cgroup; answers once cgroup.events says frozen. */
+  pausePod: { method: 'POST'; path: '/v1/pods/{name}/pause'; response: Ok };
+  unpausePod: { method: 'POST'; path: '/v1/pods/{name}/unpause'; response: Ok };
   /** Long poll: answers when the condition holds (`ok: true`) or after `timeout` seconds (`ok: false`). */
   waitPod: {
     method: 'GET';
@@ -72,6 +75,8 @@ export const ROUTES: { readonly [K in RouteName]: { readonly method: Routes[K]['
   stopPod: { method: 'POST', path: '/v1/pods/{name}/stop' },
   removePod: { method: 'DELETE', path: '/v1/pods/{name}' },
   waitPod: { method: 'GET', path: '/v1/pods/{name}/wait' },
+  pausePod: { method: 'POST', path: '/v1/pods/{name}/pause' },
+  unpausePod: { method: 'POST', path: '/v1/pods/{name}/unpause' },
   shutdown: { method: 'POST', path: '/v1/shutdown' },
 };
 

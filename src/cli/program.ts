@@ -105,6 +105,24 @@ export function build(): Command {
     });
 
   program
+    .command('pause')
+    .description('freeze every process of the pod (cgroup.freeze); status shows Paused')
+    .argument('<pod>')
+    .action(async (pod: string, _o: unknown, cmd: Command) => {
+      const { pause } = await import('./verbs/lifecycle.js');
+      await pause(ctx(cmd).client, pod);
+    });
+
+  program
+    .command('unpause')
+    .description('thaw a paused pod')
+    .argument('<pod>')
+    .action(async (pod: string, _o: unknown, cmd: Command) => {
+      const { unpause } = await import('./verbs/lifecycle.js');
+      await unpause(ctx(cmd).client, pod);
+    });
+
+  program
     .command('rm')
     .description('remove pods (-f: stop first); leaves nothing behind')
     .option('-f, --force', 'stop running containers first; a missing pod is not an error', false)
@@ -169,6 +187,19 @@ export function build(): Command {
     .action(async (pod: string | undefined, o: { follow: boolean; output?: string }, cmd: Command) => {
       const { events } = await import('./verbs/events.js');
       await events(ctx(cmd).state, pod, o);
+    });
+
+  program
+    .command('stats')
+    .description('per container CPU, memory and PIDs from the cgroup files (every pod without POD)')
+    .addOption(new Option('-o, --output <format>', 'json'))
+    .option('-w, --watch', 'refresh every interval (in place on a terminal)', false)
+    .option('--interval <seconds>', 'between the samples the CPU rate is taken over (default 1)')
+    .argument('[pod]')
+    .action(async (pod: string | undefined, o: { output?: string; watch: boolean; interval?: string }, cmd: Command) => {
+      const { stats } = await import('./verbs/stats.js');
+      const { state, client } = ctx(cmd);
+      await stats(state, client, pod, o);
     });
 
   program

@@ -12,12 +12,12 @@ const MAX_MAGNITUDE = (1n << 63n) - 1n;
 // Bounds the BigInt work on hostile input like "1e999999999".
 const MAX_EXPONENT = 100;
 
-interface Rational {
+export interface Rational {
   num: bigint; // sign carried here
   den: bigint; // > 0
 }
 
-function toRational(text: string): Rational | null {
+export function toRational(text: string): Rational | null {
   const m = QUANTITY_RE.exec(text);
   if (!m) return null;
   const [, sign = '', number = '', suffix = ''] = m;

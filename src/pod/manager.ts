@@ -15,6 +15,7 @@ import { readPodRecord, type PodRecord } from '../state/records.js';
 import { AlreadyExistsError, NotFoundError, PodrunError } from '../util/errors.js';
 import { netConfigFromEnv } from '../net/net-config.js';
 import { backoffFromEnv, type BackoffSettings } from './backoff.js';
+import { StorageWatch, storageCheckFromEnv } from './eviction.js';
 import { PodController } from './controller.js';
 import { kernelRuntime } from './kernel-runtime.js';
 import type { PodRuntime } from './runtime.js';
@@ -25,6 +26,8 @@ export class PodManager {
   private pods = new Map<string, PodController>();
   private changeWaiters = new Set<() => void>();
   private readonly backoff: BackoffSettings;
+  /** Ephemeral-storage eviction (src/pod/eviction.ts). */
+  private readonly storageWatch: StorageWatch;
 
   constructor(
     readonly state: StatePaths,
@@ -35,6 +38,8 @@ export class PodManager {
     this.backoff = backoffFromEnv(env);
     // The network step reads them at each create; a bad value stops the supervisor at its start.
     netConfigFromEnv(env, state.root);
+    this.storageWatch = new StorageWatch(storageCheckFromEnv(env), () => this.pods.values());
+    this.storageWatch.start();
   }
 
   private now(): string {
@@ -184,6 +189,14 @@ export class PodManager {
     // An explicit -t is taken as given (0 = SIGKILL now, like CRI StopContainer); the spec's grace gets the kubelet's 2 s floor.
     if (timeoutSec !== undefined) await e.terminate(cs, timeoutSec, 'stopped by podrun stop', false);
     else await e.terminate(cs, e.specGrace(), 'stopped by podrun stop');
+  }
+
+  async pause(name: string): Promise<void> {
+    await this.entry(name).pause();
+  }
+
+  async unpause(name: string): Promise<void> {
+    await this.entry(name).unpause();
   }
 
   // ---- remove ------------------------------------------------------------------------------

@@ -102,6 +102,11 @@ function aggregate(spec: PodSpec, pick: (r: Container['resources']) => ResourceL
   return total;
 }
 
+/** PodLimits: the pod's limits as the kubelet sums them (eviction reads its ephemeral-storage). */
+export function podLimits(spec: PodSpec): ResourceList {
+  return aggregate(spec, (r) => r.limits);
+}
+
 function hugePagesOf(list: ResourceList): Map<bigint, bigint> {
   const out = new Map<bigint, bigint>();
   for (const [name, v] of Object.entries(list)) {

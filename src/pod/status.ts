@@ -4,6 +4,7 @@ import type { Container } from '../model/pod.js';
 import type { ContainerStateView, PodConditionView as Condition, PodPhase, PodView } from '../model/pod-view.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
 import { parseSignal } from '../model/signals.js';
+import { PAUSED, pausedCondition } from './pause.js';
 import { podSpecView } from './spec-view.js';
 import { qosClass } from './pod-resources.js';
 
@@ -154,6 +155,8 @@ export function podConditions(rec: PodRecord): Condition[] {
     const known = rec.conditions?.[c.type];
     if (known) c.lastTransitionTime = known.lastTransitionTime;
   }
+  const paused = pausedCondition(rec);
+  if (paused) list.push(paused);
   return list;
 }
 
@@ -243,10 +246,13 @@ type StatusView = ReturnType<typeof containerStatus>;
 /**
  * The STATUS column of `kubectl get pods` (printPod in kubectl's printers): the phase,
  * or what a human needs instead: `Init:1/2`, `Init:CrashLoopBackOff`, `CrashLoopBackOff`,
- * `Completed`, `Error`, `PodInitializing`, `NotReady`, `DeadlineExceeded`.
+ * `Completed`, `Error`, `PodInitializing`, `NotReady`, `DeadlineExceeded`; and podrun's `Paused`.
  */
 export function displayStatus(view: PodView): string {
   const { status, spec } = view;
+  // podrun's: a frozen pod (podrun pause), as Docker shows it.
+  const paused = status.conditions.some((c) => c.type === PAUSED && c.status === 'True');
+  if (paused && (status.phase === 'Running' || status.phase === 'Pending')) return 'Paused';
   let reason: string = status.reason ?? status.phase;
   const terminatedReason = (t: NonNullable<StatusView['state']['terminated']>, prefix: string) =>
     t.reason ? prefix + t.reason : t.signal ? `${prefix}Signal:${t.signal}` : `${prefix}ExitCode:${t.exitCode}`;

@@ -81,6 +81,10 @@ export interface PodRecord {
   startedAt?: string;
   /** Set when the pod was ended as a whole (deadline): phase Failed with this reason. */
   terminal?: { reason: string; message: string };
+  /** Set while the pod is frozen by `podrun pause` (src/pod/pause.ts). */
+  paused?: { since: string };
+  /** How many times the pod was paused: the probes' hold token. */
+  pauseCount?: number;
   /** Limits this host could not enforce, accepted at create with the opt-in (resource-check.ts). */
   unenforcedLimits?: string[];
   /** Last known status of each condition, to report lastTransitionTime. */

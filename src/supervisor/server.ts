@@ -35,6 +35,14 @@ export function apiHandlers(pods: PodManager, onShutdown: () => void): Handlers 
       const ok = await pods.wait(params.name, query.for === 'completed' ? 'completed' : 'ready', timeout);
       return { ok, phase: pods.phase(params.name) };
     },
+    pausePod: async ({ params }) => {
+      await pods.pause(params.name);
+      return { ok: true };
+    },
+    unpausePod: async ({ params }) => {
+      await pods.unpause(params.name);
+      return { ok: true };
+    },
     shutdown: async () => {
       setImmediate(onShutdown);
       return { ok: true };

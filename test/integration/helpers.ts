@@ -122,6 +122,21 @@ export function manifest(name: string, containers: ContainerOpts[], spec: Record
   });
 }
 
+/**
+ * podrun and ok bound to a test file's root and settings (the supervisor's variables
+ * besides a 3 s idle time-out); `input` goes to stdin.
+ */
+export function podrunAt(root: string, settings: Record<string, string> = {}) {
+  const env = { PODRUN_SUPERVISOR_IDLE_MS: '3000', ...settings };
+  const pr = (args: string[], input?: string) => podrun(root, args, { env, ...(input ? { input } : {}) });
+  const okAt = async (args: string[], input?: string): Promise<string> => {
+    const r = await pr(args, input);
+    if (r.exitCode !== 0) throw new Error(`podrun ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
+    return r.stdout;
+  };
+  return { pr, ok: okAt, env };
+}
+
 /** `podrun run -f -` with the manifest on stdin; returns the pod name. */
 export async function runPod(root: string, json: string): Promise<string> {
   return (await ok(root, ['run', '-f', '-'], { input: json })).trim();

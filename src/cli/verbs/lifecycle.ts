@@ -1,4 +1,4 @@
-// create, start, run, kill, stop, rm: thin requests to the supervisor.
+// create, start, run, kill, stop, pause, unpause, rm: thin requests to the supervisor.
 import type { SupervisorClient } from '../client.js';
 import { loadManifest } from '../manifest-input.js';
 import { parseSignal } from '../../model/signals.js';
@@ -40,6 +40,14 @@ export function parseSeconds(v: string, flag: string): number {
 export async function stop(client: SupervisorClient, pod: string, container: string | undefined, timeout?: string): Promise<void> {
   const t = timeout === undefined ? undefined : parseSeconds(timeout, '--time');
   await client.call('stopPod', { params: { name: pod }, body: { container, timeout: t } });
+}
+
+export async function pause(client: SupervisorClient, pod: string): Promise<void> {
+  await client.call('pausePod', { params: { name: pod } });
+}
+
+export async function unpause(client: SupervisorClient, pod: string): Promise<void> {
+  await client.call('unpausePod', { params: { name: pod } });
 }
 
 export async function rm(client: SupervisorClient, pod: string, force: boolean): Promise<boolean> {
