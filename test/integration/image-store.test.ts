@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lgetxattr } from '../../native-bindings/libc.js';
 import { sha256, tarOf, writeLayout } from '../image-archives.js';
-import { BUSYBOX_TAR, canRun, newRoot, ok, podrun, removeRoot } from './helpers.js';
+import { BUSYBOX_TAR, canRun, newRoot, ok, podrun, PODRUN, removeRoot, standInHost, until } from './helpers.js';
 
 // cap_net_raw (bit 13), effective: VFS_CAP_REVISION_2 with the effective flag, 20 bytes.
 const CAP_NET_RAW = Buffer.from([1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -159,6 +159,19 @@ describe.skipIf(!canRun)('image store', () => {
     await ok(root, ['images']);
     expect(readdirSync(join(store, 'tmp')).sort()).toEqual([liveName]);
     rmSync(join(store, 'tmp', liveName), { recursive: true });
+  });
+
+  it('leaves only a temp directory after kill -9 of an import midway; the next command reclaims it', async () => {
+    const big = layout({ layers: [tarOf(Array.from({ length: 40 }, (_, i) => ({ path: `f${i}`, content: randomBytes(1024 * 1024) })))], gzip: true });
+    const child = execa('nsenter', [`--net=/run/netns/${standInHost()}`, '--', PODRUN, '--root', root, 'image', 'import', '--name', 'killed:1', big.dir], { reject: false });
+    await until('the import to be under way', () => readdirSync(join(store, 'tmp')).length > 0, 15_000, 5);
+    child.kill('SIGKILL');
+    await child;
+    expect(JSON.parse(await ok(root, ['images', '-o', 'json'])).images.map((i: { id: string }) => i.id)).not.toContain(big.id);
+    expect(readdirSync(join(store, 'tmp'))).toEqual([]);
+    for (const l of readdirSync(join(store, 'layers'))) expect(existsSync(join(store, 'layers', l, 'meta.json'))).toBe(true);
+    expect((await ok(root, ['image', 'import', '--name', 'killed:1', big.dir])).trim()).toBe(big.id);
+    await ok(root, ['image', 'rm', 'killed:1']);
   });
 
   describe('hostile input', () => {
