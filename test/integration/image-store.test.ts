@@ -174,6 +174,24 @@ describe.skipIf(!canRun)('image store', () => {
     await ok(root, ['image', 'rm', 'killed:1']);
   });
 
+  it('defers GC while an import runs: an image removed meanwhile frees only what the new one does not use', async () => {
+    const a = tarOf([{ path: 'a-only', content: 'a' }]);
+    const first = layout({ layers: [base, a] });
+    await ok(root, ['image', 'import', '--name', 'gc:a', first.dir]);
+    const big = tarOf(Array.from({ length: 30 }, (_, i) => ({ path: `g${i}`, content: randomBytes(1024 * 1024) })));
+    const second = layout({ layers: [base, big], gzip: true });
+    const importing = podrun(root, ['image', 'import', '--name', 'gc:b', second.dir]);
+    await until('the second import to be under way', () => readdirSync(join(store, 'tmp')).length > 0, 15_000, 5);
+    expect(await ok(root, ['image', 'rm', 'gc:a'])).toContain(`Deleted: ${first.id}`);
+    const r = await importing;
+    expect([r.exitCode, r.stdout.trim()]).toEqual([0, second.id]);
+    expect(existsSync(layerDir(base))).toBe(true);
+    expect(existsSync(layerDir(big))).toBe(true);
+    expect(existsSync(layerDir(a))).toBe(false);
+    expect(existsSync(join(store, 'gc-pending'))).toBe(false);
+    await ok(root, ['image', 'rm', 'gc:b']);
+  });
+
   describe('hostile input', () => {
     const outside = canRun ? mkdtempSync(join(tmpdir(), 'podrun-test-image-outside-')) : '';
     afterAll(() => rmSync(outside, { recursive: true, force: true }));
