@@ -204,6 +204,7 @@ describe.skipIf(!canRun)('image store', () => {
       ['a relative symlink out, then a file', () => layout({ layers: [tarOf([{ path: 'up', type: 'symlink', linkpath: '../../../../../../..' }, { path: `up${outside}/evil`, content: 'x' }])] }), /passes through the symbolic link "up"/],
       ['a hard link out of the tree', () => layout({ layers: [tarOf([{ path: 'h', type: 'link', linkpath: '../../../../etc/passwd' }])] }), /hard link to "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd", outside the root filesystem/],
       ['a hard link through a symlink', () => layout({ layers: [tarOf([{ path: 's', type: 'symlink', linkpath: '/etc' }, { path: 'h', type: 'link', linkpath: 's/passwd' }])] }), /hard link through the symbolic link "s"/],
+      ['a file in place of the root directory', () => layout({ layers: [tarOf([{ path: './', content: 'x' }])] }), /archive entry "\.\/" replaces the root directory with a non-directory/],
       ['a whiteout through a symlink', () => layout({ layers: [tarOf([{ path: 's', type: 'symlink', linkpath: outside }, { path: 's/.wh.victim', content: '' }])] }), /passes through the symbolic link "s"/],
       ['a truncated layer', () => layout({ layers: [tarOf([{ path: 'a', content: 'x'.repeat(5000) }]).subarray(0, 2000)] }), /layer sha256:[0-9a-f]{64}: the tar stream is truncated in or after the entry "a"/],
       ['a corrupt gzip stream', () => {
