@@ -3,10 +3,9 @@
 import { isAbsolute } from 'node:path';
 import { readImageFile } from './image-files.js';
 import { type ImageUser, resolveImageUser } from './image-user.js';
-import { type NamedImage, type PullPolicy, resolveNamedImage } from './resolve-named.js';
+import type { NamedImage, PullPolicy } from './resolve-named.js';
 import { resolveImage, type ResolvedImage } from './resolve.js';
 import type { PullFn } from './store/pull-fn.js';
-import { ImageStore } from './store/store.js';
 
 export type ContainerImage = ResolvedImage | NamedImage;
 
@@ -23,8 +22,10 @@ export interface ImageRequest {
   holder: { uid: string; record: string };
 }
 
-export function resolveContainerImage(req: ImageRequest, pull: PullFn | undefined): Promise<ContainerImage> {
+export async function resolveContainerImage(req: ImageRequest, pull: PullFn | undefined): Promise<ContainerImage> {
   if (isAbsolute(req.image)) return resolveImage(req.image, req.field, req.cacheDir);
+  // Loaded on the first named image: pods of path images never load the store.
+  const [{ resolveNamedImage }, { ImageStore }] = await Promise.all([import('./resolve-named.js'), import('./store/store.js')]);
   return resolveNamedImage(req, ImageStore.open(req.storeRoot), pull);
 }
 

@@ -8,3 +8,7 @@ export class BadImageError extends PodrunError {
     super(message, 'invalid');
   }
 }
+
+export function digestMismatch(what: string, digest: string, actual: string): BadImageError {
+  return new BadImageError(`${what} ${digest}: content does not match its digest (it hashes to ${actual})`);
+}

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { Transform } from 'node:stream';
-import { BadImageError } from '../image-error.js';
+import { sha256File } from '../digest.js';
+import { BadImageError, digestMismatch } from '../image-error.js';
 import { decompress, sniffCompression } from './decompress.js';
 import { LayerWriter } from './layer-writer.js';
 import { expansionBound, type LayerLimits, MAX_LAYER_SIZE_VAR, MAX_RATIO_VAR } from './limits.js';
@@ -33,16 +34,6 @@ function head(file: string): Buffer {
   } finally {
     closeSync(fd);
   }
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return `sha256:${h.digest('hex')}`;
-}
-
-export function digestMismatch(what: string, digest: string, actual: string): BadImageError {
-  return new BadImageError(`${what} ${digest}: content does not match its digest (it hashes to ${actual})`);
 }
 
 /** Unpacks the layer; returns the bytes of file content written. */

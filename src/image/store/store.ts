@@ -17,9 +17,9 @@ import { join, relative, resolve } from 'node:path';
 import { lockExclusive } from '../../../native-bindings/libc.js';
 import { readJson, writeJsonAtomic } from '../../state/atomic.js';
 import { NotFoundError, PodrunError, UsageError } from '../../util/errors.js';
-import { BadImageError } from '../image-error.js';
+import { sha256File } from '../digest.js';
+import { BadImageError, digestMismatch } from '../image-error.js';
 import { layerLimitsFromEnv, type LayerLimits } from '../layer/limits.js';
-import { digestMismatch, unpackLayer } from '../layer/unpack.js';
 import {
   checkDigest,
   type Descriptor,
@@ -247,6 +247,8 @@ export class ImageStore {
           const staged = layout.stageBlob(l.digest, tmp);
           if (!this.hasLayer(diffId)) {
             mkdirSync(join(tmp, 'layer', 'diff'), { recursive: true, mode: 0o755 });
+            // Loaded here: a supervisor that only runs stored images never loads zlib.
+            const { unpackLayer } = await import('../layer/unpack.js');
             const size = await unpackLayer({
               blob: staged,
               digest: l.digest,
@@ -259,7 +261,7 @@ export class ImageStore {
             writeFileSync(join(tmp, 'layer', 'meta.json'), JSON.stringify({ diffId, size }) + '\n');
             renameIntoPlace(join(tmp, 'layer'), this.layerDir(diffId));
           } else if (!opts.verifiedBlobs?.has(l.digest)) {
-            const actual = sha256FileSync(staged);
+            const actual = await sha256File(staged);
             if (actual !== l.digest) throw digestMismatch('layer', l.digest, actual);
           }
           if (!this.hasBlob(l.digest)) renameSync(staged, this.blobPath(l.digest));
@@ -432,10 +434,6 @@ function renameIntoPlace(from: string, to: string): void {
     // Another import renamed the same content first: keep the winner's.
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
   }
-}
-
-function sha256FileSync(file: string): string {
-  return `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
 }
 
 // ---- reading an OCI image layout -------------------------------------------------------------
