@@ -114,6 +114,22 @@ describe.skipIf(!canRun)('image store', () => {
     expect([r.exitCode, r.stderr.trim()]).toEqual([1, 'podrun: image "share:b" not found']);
   });
 
+  it('rm NAME removes that name, the image with its last; rm ID every name; a name moves to a newer import', async () => {
+    const one = layout({ layers: [tarOf([{ path: 'v', content: '1' }])] });
+    const two = layout({ layers: [tarOf([{ path: 'v', content: '2' }])] });
+    await ok(root, ['image', 'import', '--name', 'names:a', '--name', 'names:b', '--name', 'other/names:c', one.dir]);
+    await ok(root, ['image', 'import', '--name', 'names:b', two.dir]);
+    const names = async () => Object.fromEntries(JSON.parse(await ok(root, ['images', '-o', 'json'])).images.map((i: { id: string; names: string[] }) => [i.id, i.names]));
+    expect((await names())[one.id]).toEqual(['docker.io/library/names:a', 'docker.io/other/names:c']);
+    expect((await names())[two.id]).toEqual(['docker.io/library/names:b']);
+    // execa strips the last newline.
+    expect(await ok(root, ['image', 'rm', 'names:a'])).toBe('Untagged: docker.io/library/names:a');
+    expect((await names())[one.id]).toEqual(['docker.io/other/names:c']);
+    expect(await ok(root, ['image', 'rm', one.id.slice(7, 19)])).toBe(`Untagged: docker.io/other/names:c\nDeleted: ${one.id}`);
+    expect(await ok(root, ['image', 'rm', 'names:b'])).toBe(`Untagged: docker.io/library/names:b\nDeleted: ${two.id}`);
+    expect((await names())[one.id]).toBeUndefined();
+  });
+
   it('imports images that share a layer from parallel processes, the layer once', async () => {
     const layouts = [0, 1, 2, 3].map((i) => layout({ layers: [base, tarOf([{ path: `own${i}`, content: String(i) }])] }));
     const runs = await Promise.all(layouts.map((l, i) => podrun(root, ['image', 'import', '--name', `par:${i}`, l.dir])));
