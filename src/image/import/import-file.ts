@@ -24,6 +24,7 @@ import { BadImageError } from '../image-error.js';
 import { sniffCompression } from '../layer/decompress.js';
 import { hostPlatform, MEDIA } from '../oci/documents.js';
 import type { PullProgress } from '../store/pull-fn.js';
+import { normaliseName } from '../store/records.js';
 import type { ImageStore } from '../store/store.js';
 import { archiveTopNames, extractArchive } from './extract-archive.js';
 import { layerDigests } from './layer-digests.js';
@@ -148,7 +149,8 @@ function dockerManifest(dir: string, file: string): DockerImage[] {
     if (typeof m?.Config !== 'string' || !Array.isArray(m.Layers) || !m.Layers.every((l) => typeof l === 'string')) {
       throw new BadImageError(`${what}: needs Config and Layers`);
     }
-    const tags = Array.isArray(m.RepoTags) ? m.RepoTags.filter((t): t is string => typeof t === 'string') : [];
+    // Tags that are no reference (`<none>:<none>`) name nothing.
+    const tags = Array.isArray(m.RepoTags) ? m.RepoTags.filter((t): t is string => typeof t === 'string' && normaliseName(t) !== undefined) : [];
     return { config: m.Config, repoTags: tags, layers: m.Layers as string[] };
   });
 }
