@@ -3,6 +3,7 @@
 // policies, name lookups and moves, platform choice, document checks, the bomb bound.
 import { describe, expect, it } from 'vitest';
 import { effectiveArgv, runConfigOf } from '../../src/image/image-config.js';
+import { familiarNames, humanSize, listItem } from '../../src/image/image-views.js';
 import { resolveImageUser } from '../../src/image/image-user.js';
 import { expansionBound, layerLimitsFromEnv } from '../../src/image/layer/limits.js';
 import { parseConfig, parseIndex, parseManifest, selectPlatform, type Descriptor } from '../../src/image/oci/documents.js';
@@ -134,5 +135,23 @@ describe('decompression bound', () => {
     expect(expansionBound(10 * 1024 ** 3, l)).toBe(64 * 1024 ** 3);
     expect(layerLimitsFromEnv({ PODRUN_IMAGE_MAX_LAYER_SIZE: '1Mi' })).toEqual({ ratio: 100, floor: 1024 ** 2, max: 1024 ** 2 });
     expect(() => layerLimitsFromEnv({ PODRUN_IMAGE_MAX_RATIO: 'x' })).toThrow(/PODRUN_IMAGE_MAX_RATIO: "x"/);
+  });
+});
+
+describe('image list views', () => {
+  const rec = (names: string[]): ImageRecord => ({ id: `sha256:${'a'.repeat(64)}`, names, digest: `sha256:${'b'.repeat(64)}`, layers: [], size: 1_982_365 });
+  it('shows familiar repositories and tags, <none> without names', () => {
+    expect(familiarNames(rec(['docker.io/library/busybox:1.36', 'docker.io/team/app:v2', 'localhost:5000/x/y:1']))).toEqual([
+      ['busybox', '1.36'],
+      ['team/app', 'v2'],
+      ['localhost:5000/x/y', '1'],
+    ]);
+    expect(familiarNames(rec([]))).toEqual([['<none>', '<none>']]);
+  });
+  it.each([[999, '999B'], [1_982_365, '1.98MB'], [45_600, '45.6kB'], [12_300_000_000, '12.3GB']])('sizes %d as %s', (n, text) => {
+    expect(humanSize(n)).toBe(text);
+  });
+  it('lists the contract shape', () => {
+    expect(listItem(rec(['docker.io/library/busybox:1.36']))).toEqual({ id: rec([]).id, names: ['docker.io/library/busybox:1.36'], size: 1_982_365, created: null });
   });
 });
