@@ -44,6 +44,7 @@ import { createTempDir, reclaimTempDirs } from './temp-dirs.js';
 const MAX_DOCUMENT = 4 * 1024 * 1024;
 /** Hex digits of a diff_id in its `l/` name: 21 bytes of mount data per layer. */
 const SHORT_LEN = 20;
+const LAYER_CONCURRENCY = 2;
 
 export interface ImportOptions {
   names: string[];
@@ -206,13 +207,11 @@ export class ImageStore {
     const { manifest, manifestBytes, manifestDigest } = img;
     const configBytes = layout.document(manifest.config, 'config');
     const config = parseConfig(configBytes, `config ${manifest.config.digest}`, manifest.layers.length);
-    const layers: LayerRecord[] = [];
-    let size = 0;
-    for (const [i, l] of manifest.layers.entries()) {
-      const diffId = config.rootfs.diff_ids[i]!;
-      size += await this.ensureLayer(layout, l, diffId, opts);
-      layers.push({ digest: l.digest, diffId, mediaType: l.mediaType, size: l.size });
-    }
+    const layers: LayerRecord[] = manifest.layers.map((l, i) => ({ digest: l.digest, diffId: config.rootfs.diff_ids[i]!, mediaType: l.mediaType, size: l.size }));
+    // Two layers at a time: one decompresses (zlib's thread pool, or zstd) while the other's
+    // entries are written; more only queue on the same disk.
+    const sizes = await inPool(LAYER_CONCURRENCY, layers, (l, i) => this.ensureLayer(layout, manifest.layers[i]!, l.diffId, opts));
+    const size = sizes.reduce((a, b) => a + b, 0);
     this.putDocument(manifestDigest, manifestBytes);
     this.putDocument(manifest.config.digest, configBytes);
     return {
@@ -416,6 +415,29 @@ function lockWait(file: string): number {
   const fd = openSync(file, 'a', 0o600);
   lockExclusive(fd, file);
   return fd;
+}
+
+/**
+ * Maps `items` through `fn`, at most `limit` at once; results in order. After a failure no
+ * new item starts, and the ones running finish (and clean up) before it is thrown.
+ */
+async function inPool<T, R>(limit: number, items: T[], fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length && !failure) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i]!, i);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+  return out;
 }
 
 function holderLives(h: Hold): boolean {
