@@ -11,8 +11,7 @@
 //
 // Everything enters through a temp directory and a rename, so a reader (or a crash) sees a
 // blob or a layer whole or not at all, and an image is listed only once all it needs is in.
-import { closeSync, copyFileSync, existsSync, openSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { lockExclusive } from '../../../native-bindings/libc.js';
 import { readJson, writeJsonAtomic } from '../../state/atomic.js';
@@ -20,28 +19,13 @@ import { NotFoundError, PodrunError, UsageError } from '../../util/errors.js';
 import { sha256File } from '../digest.js';
 import { BadImageError, digestMismatch } from '../image-error.js';
 import { layerLimitsFromEnv, type LayerLimits } from '../layer/limits.js';
-import {
-  checkDigest,
-  type Descriptor,
-  hostPlatform,
-  type ImageConfig,
-  isIndexType,
-  type Manifest,
-  parseConfig,
-  parseIndex,
-  parseManifest,
-  parsePlatform,
-  type Platform,
-  REF_NAME_ANNOTATION,
-  selectPlatform,
-} from '../oci/documents.js';
+import { checkDigest, type Descriptor, hostPlatform, type ImageConfig, parseConfig, parseIndex, parsePlatform } from '../oci/documents.js';
+import { type FoundImage, LayoutReader } from './layout-reader.js';
 import { tryLock, withLock } from './locks.js';
 import type { PullProgress } from './pull-fn.js';
 import { EMPTY_DB, type ImageDb, type ImageRecord, type LayerRecord, lookupImage, normaliseName, upsertImage } from './records.js';
 import { createTempDir, reclaimTempDirs } from './temp-dirs.js';
 
-/** Manifests, indexes and configs are small; a bigger one is refused before it is read. */
-const MAX_DOCUMENT = 4 * 1024 * 1024;
 /** Hex digits of a diff_id in its `l/` name: 21 bytes of mount data per layer. */
 const SHORT_LEN = 20;
 const LAYER_CONCURRENCY = 2;
@@ -455,115 +439,5 @@ function renameIntoPlace(from: string, to: string): void {
     const code = (e as NodeJS.ErrnoException).code;
     // Another import renamed the same content first: keep the winner's.
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
-  }
-}
-
-// ---- reading an OCI image layout -------------------------------------------------------------
-
-interface FoundImage {
-  manifest: Manifest;
-  manifestBytes: Buffer;
-  manifestDigest: string;
-  names: string[];
-}
-
-/** Reads the documents and blobs of an OCI image layout, verifying each against its digest. */
-class LayoutReader {
-  constructor(
-    private readonly store: ImageStore,
-    private readonly dir: string,
-    private readonly opts: ImportOptions,
-    /** The layout is the store's own temp directory (a pull's): its blobs move in. */
-    private readonly owned: boolean,
-  ) {}
-
-  file(rel: string, what: string): Buffer {
-    const p = join(this.dir, rel);
-    let st;
-    try {
-      st = lstatSync(p);
-    } catch {
-      throw new BadImageError(`${this.dir}: not an OCI image layout (no ${what})`);
-    }
-    if (!st.isFile()) throw new BadImageError(`${p}: not a regular file`);
-    if (st.size > MAX_DOCUMENT) throw new BadImageError(`${p}: ${st.size} bytes is too large for an image document`);
-    return readFileSync(p);
-  }
-
-  checkLayoutFile(): void {
-    const bytes = this.file('oci-layout', 'oci-layout file');
-    let v: unknown;
-    try {
-      v = JSON.parse(bytes.toString('utf8'));
-    } catch (e) {
-      throw new BadImageError(`${this.dir}/oci-layout: not valid JSON (${(e as Error).message})`);
-    }
-    const version = (v as { imageLayoutVersion?: unknown })?.imageLayoutVersion;
-    if (typeof version !== 'string' || !version.startsWith('1.')) {
-      throw new BadImageError(`${this.dir}/oci-layout: unsupported imageLayoutVersion ${JSON.stringify(version)}`);
-    }
-  }
-
-  private blobFile(digest: string): string | undefined {
-    const p = join(this.dir, 'blobs', 'sha256', hexOf(digest));
-    if (existsSync(p)) return p;
-    if (this.opts.allowMissingBlobs && this.store.hasBlob(digest)) return this.store.blobPath(digest);
-    return undefined;
-  }
-
-  /** A manifest, index or config blob, read and verified. */
-  document(d: Descriptor, what: string): Buffer {
-    const p = this.blobFile(d.digest);
-    if (p === undefined) throw new BadImageError(`${what} ${d.digest}: blob missing from ${this.dir}`);
-    const st = lstatSync(p);
-    if (!st.isFile()) throw new BadImageError(`${what} ${d.digest}: not a regular file`);
-    if (st.size > MAX_DOCUMENT) throw new BadImageError(`${what} ${d.digest}: ${st.size} bytes is too large for an image document`);
-    const bytes = readFileSync(p);
-    if (!this.opts.verifiedBlobs?.has(d.digest)) {
-      const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-      if (actual !== d.digest) throw digestMismatch(what, d.digest, actual);
-    }
-    return bytes;
-  }
-
-  /**
-   * The blob in `tmp` (a private copy, so the layout cannot change under the check; moved
-   * instead when the layout is the store's own temp directory, as a pull's is).
-   */
-  stageBlob(digest: string, tmp: string): string {
-    const src = this.blobFile(digest);
-    if (src === undefined) throw new BadImageError(`layer ${digest}: blob missing from ${this.dir}`);
-    if (!lstatSync(src).isFile()) throw new BadImageError(`layer ${digest}: not a regular file`);
-    const dst = join(tmp, 'blob');
-    if (this.owned && src.startsWith(join(this.dir, 'blobs'))) renameSync(src, dst);
-    else copyFileSync(src, dst);
-    return dst;
-  }
-
-  /** The images an index names: manifests, and the host's platform of nested indexes. */
-  async images(entries: Descriptor[], platform: Platform): Promise<FoundImage[]> {
-    // An index.json that is itself a multi-platform index: keep the platform's entries.
-    const withPlatform = entries.filter((e) => e.platform);
-    let chosen = entries;
-    if (withPlatform.length > 1) {
-      const pick = selectPlatform(withPlatform, platform);
-      if (!pick) throw new BadImageError(`${this.dir}/index.json: no image for ${platform.os}/${platform.architecture}`);
-      chosen = [pick, ...entries.filter((e) => !e.platform)];
-    }
-    const out: FoundImage[] = [];
-    for (const d of chosen) {
-      const refName = d.annotations?.[REF_NAME_ANNOTATION];
-      const names = refName !== undefined && /[:/@]/.test(refName) ? [normaliseName(refName)].filter((n): n is string => !!n) : [];
-      let m = d;
-      if (isIndexType(d.mediaType)) {
-        const nested = parseIndex(this.document(d, 'index'), `index ${d.digest}`);
-        const pick = selectPlatform(nested.manifests, platform);
-        if (!pick) throw new BadImageError(`index ${d.digest}: no image for ${platform.os}/${platform.architecture}`);
-        m = pick;
-      }
-      const bytes = this.document(m, 'manifest');
-      out.push({ manifest: parseManifest(bytes, `manifest ${m.digest}`, m.mediaType), manifestBytes: bytes, manifestDigest: m.digest, names });
-    }
-    return out;
   }
 }
