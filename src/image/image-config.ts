@@ -10,6 +10,7 @@ export interface ImageRunConfig {
   env: string[];
   workingDir?: string;
   user: string;
+  stopSignal?: string;
 }
 
 export function runConfigOf(c: ExecConfig | undefined): ImageRunConfig {
@@ -19,6 +20,7 @@ export function runConfigOf(c: ExecConfig | undefined): ImageRunConfig {
     env: c?.Env ?? [],
     ...(c?.WorkingDir ? { workingDir: c.WorkingDir } : {}),
     user: c?.User ?? '',
+    ...(c?.StopSignal ? { stopSignal: c.StopSignal } : {}),
   };
 }
 

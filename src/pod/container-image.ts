@@ -8,6 +8,7 @@ import { effectiveArgv, type ImageRunConfig } from '../image/image-config.js';
 import type { ImageUser } from '../image/image-user.js';
 import { runAsNonRootError } from '../manifest/run-as-non-root.js';
 import type { Container, Pod } from '../model/pod.js';
+import { parseSignal } from '../model/signals.js';
 import { InvalidInputError, PodrunError } from '../util/errors.js';
 
 export type StoredImage =
@@ -23,6 +24,13 @@ export function storedImage(pod: Pod, c: Container, field: string, img: Containe
   }
   const nonRoot = runAsNonRootError(pod, c, field, img.config.user);
   if (nonRoot) throw nonRoot;
+  if (img.config.stopSignal !== undefined) {
+    try {
+      parseSignal(img.config.stopSignal);
+    } catch {
+      throw new PodrunError(`container ${JSON.stringify(c.name)}: image ${JSON.stringify(c.image)}: its StopSignal ${JSON.stringify(img.config.stopSignal)} is not a signal`);
+    }
+  }
   if (effectiveArgv(c.command, c.args, img.config).length === 0) {
     throw new InvalidInputError(`${field}.command`, `required: the image ${JSON.stringify(c.image)} has no Entrypoint or Cmd`);
   }

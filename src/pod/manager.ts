@@ -147,7 +147,9 @@ export class PodManager {
         // Kept as validated at create, so that restarts load the same profile.
         writeFileSync(join(cpaths.dir, 'seccomp.json'), JSON.stringify(seccomp.get(c.name)));
         writeFileSync(join(cpaths.dir, 'lsm.json'), JSON.stringify(lsm.get(c.name)));
-        rec.containers.push({ name: c.name, init, state: 'created', cgroup: ccg, restartCount: 0 });
+        const image = images.get(c.name)!;
+        const stop = image.kind === 'layers' ? image.config.stopSignal : undefined;
+        rec.containers.push({ name: c.name, init, state: 'created', cgroup: ccg, restartCount: 0, ...(stop ? { imageStopSignal: stop } : {}) });
       }
       rec.sandbox.state = 'ready';
       this.save(e);

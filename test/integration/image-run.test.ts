@@ -126,6 +126,21 @@ describe.skipIf(!canRun)('containers from named images', () => {
       }
     });
 
+    it("stops with the image's STOPSIGNAL when the manifest names none", async () => {
+      const dir = join(work, 'stopsignal');
+      writeLayout(dir, { layers: [base], config: { config: { StopSignal: 'SIGUSR1' } } });
+      await ok(root, ['image', 'import', '--name', 'stopsig:1', dir]);
+      const script = 'trap "echo got-usr1; exit 0" USR1; echo ready; while true; do sleep 0.1; done';
+      const p = await runPod(root, pod('stopsig', [{ name: 'c', image: 'stopsig:1', command: ['sh', '-c', script] }]));
+      try {
+        await until('ready', async () => (await logsOf(root, p, 'c')).includes('ready'));
+        await ok(root, ['stop', '-t', '20', p]);
+        expect((await logsOf(root, p, 'c')).trim().split('\n')).toEqual(['ready', 'got-usr1']);
+      } finally {
+        await ok(root, ['rm', '-f', p]);
+      }
+    });
+
     it("refuses runAsNonRoot against an image's non-numeric user at create, nothing left", async () => {
       const r = await podrun(root, ['create', '-f', '-'], { input: pod('nonroot', [{ name: 'c', image: 'cfg:1', securityContext: { runAsNonRoot: true } }]) });
       expect(r.exitCode).toBe(2);
