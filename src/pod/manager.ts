@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LsmLabels } from '../container/init-config.js';
 import { storedImage, type StoredImage } from './container-image.js';
+import { releaseHold } from '../image/store/hold-file.js';
 import type { SeccompProfileFile } from '../container/seccomp/profile.js';
 import { selectSeccompProfile } from '../container/seccomp/select.js';
 import { hostLsm, selectLsmLabels } from '../container/lsm.js';
@@ -157,6 +158,7 @@ export class PodManager {
       return name;
     } catch (err) {
       this.pods.delete(name);
+      releaseHold(this.state.imageStore, pod.metadata.uid);
       try {
         this.runtime.destroySandbox(paths, cgroup);
       } catch (cleanupErr) {
@@ -219,6 +221,7 @@ export class PodManager {
       writeJsonAtomic(e.paths.record, e.rec);
       await e.dispose();
       this.runtime.destroySandbox(e.paths, e.rec.sandbox.cgroup);
+      releaseHold(this.state.imageStore, e.rec.pod.metadata.uid!);
       this.pods.delete(name);
       for (const w of this.changeWaiters) w();
       return true;

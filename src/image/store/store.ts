@@ -20,6 +20,7 @@ import { sha256File } from '../digest.js';
 import { BadImageError, digestMismatch } from '../image-error.js';
 import { layerLimitsFromEnv, type LayerLimits } from '../layer/limits.js';
 import { checkDigest, type Descriptor, hostPlatform, type ImageConfig, parseConfig, parseIndex, parsePlatform } from '../oci/documents.js';
+import { holdFile } from './hold-file.js';
 import { type FoundImage, LayoutReader } from './layout-reader.js';
 import { tryLock, withLock } from './locks.js';
 import type { PullProgress } from './pull-fn.js';
@@ -288,7 +289,7 @@ export class ImageStore {
     return this.updateDb((db) => {
       const image = lookupImage(db, ref)?.image;
       if (image) {
-        const file = join(this.root, 'holds', `${holder.uid}.json`);
+        const file = holdFile(this.root, holder.uid);
         const prev = readJson<Hold>(file);
         const h: Hold = {
           ...holder,
