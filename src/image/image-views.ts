@@ -21,8 +21,15 @@ export function listItem(r: ImageRecord): ImageListItem {
   return { id: r.id, names: r.names, size: r.size, created: r.created ?? null };
 }
 
+/** The image spec's `config` keys; Docker's others (Hostname, AttachStdin, ...) are left out. */
+const OCI_CONFIG_KEYS = [
+  'User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal',
+  'ArgsEscaped', 'Memory', 'MemorySwap', 'CpuShares', 'Healthcheck',
+];
+
 export function inspectView(r: ImageRecord, config: ExecConfig | undefined): ImageInspectView {
-  return { ...listItem(r), digest: r.digest, config: config ?? {}, layers: r.layers.map((l) => ({ ...l })) };
+  const oci = Object.fromEntries(OCI_CONFIG_KEYS.filter((k) => config?.[k] !== undefined && config[k] !== null).map((k) => [k, config![k]]));
+  return { ...listItem(r), digest: r.digest, config: oci as ExecConfig, layers: r.layers.map((l) => ({ ...l })) };
 }
 
 /** [repository, tag] for people (`busybox`, `1.36`); `<none>` for an image without names. */

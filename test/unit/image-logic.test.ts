@@ -3,7 +3,7 @@
 // policies, name lookups and moves, platform choice, document checks, the bomb bound.
 import { describe, expect, it } from 'vitest';
 import { effectiveArgv, runConfigOf } from '../../src/image/image-config.js';
-import { familiarNames, humanSize, listItem } from '../../src/image/image-views.js';
+import { familiarNames, humanSize, inspectView, listItem } from '../../src/image/image-views.js';
 import { resolveImageUser } from '../../src/image/image-user.js';
 import { expansionBound, layerLimitsFromEnv } from '../../src/image/layer/limits.js';
 import { parseConfig, parseIndex, parseManifest, selectPlatform, type Descriptor } from '../../src/image/oci/documents.js';
@@ -153,5 +153,14 @@ describe('image list views', () => {
   });
   it('lists the contract shape', () => {
     expect(listItem(rec(['docker.io/library/busybox:1.36']))).toEqual({ id: rec([]).id, names: ['docker.io/library/busybox:1.36'], size: 1_982_365, created: null });
+  });
+});
+
+describe('image inspect view', () => {
+  it("keeps the image spec's config keys only", () => {
+    const rec: ImageRecord = { id: `sha256:${'a'.repeat(64)}`, names: [], digest: `sha256:${'b'.repeat(64)}`, layers: [], size: 0 };
+    const v = inspectView(rec, { Hostname: '', AttachStdin: false, Env: ['A=1'], Cmd: ['sh'], Entrypoint: null as unknown as string[], Labels: { a: 'b' } });
+    expect(v.config).toEqual({ Env: ['A=1'], Cmd: ['sh'], Labels: { a: 'b' } });
+    expect(Object.keys(v)).toEqual(['id', 'names', 'size', 'created', 'digest', 'config', 'layers']);
   });
 });
