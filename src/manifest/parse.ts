@@ -8,7 +8,7 @@
 //            scheduling hints, which mean nothing on one machine (the lists below);
 //   unknown: refused, with a near miss suggested.
 // Some known fields are accepted only so that Kubernetes manifests run unchanged, and
-// change nothing: imagePullPolicy (path images are never pulled), terminationMessagePath
+// change nothing: imagePullPolicy for path images (named ones use it), terminationMessagePath
 // and terminationMessagePolicy (no termination message is read yet), a port without a
 // hostPort (except to name a probe's port), the sizeLimit of an emptyDir on disk (the
 // kubelet enforces it by eviction; a Memory one is the tmpfs size), and a tcpSocket
