@@ -64,10 +64,13 @@ describe.skipIf(!canRun)('containers from named images', () => {
     const image = names[0] ?? 'tools/docker:1';
     expect(JSON.parse(await ok(root, ['image', 'inspect', image])).id).toBe(id);
     const p = await runPod(root, pod(`tools-${file.replace(/\W/g, '')}`, [{ name: 'plain', image }, { name: 'args', image, args: ['given', 'args'] }], { restartPolicy: 'Never' }));
-    await until('both containers done', async () => (await inspect(root, p)).status.phase === 'Succeeded');
-    expect((await logsOf(root, p, 'plain')).trim()).toBe('from-umoci');
-    expect((await logsOf(root, p, 'args')).trim()).toBe('given args');
-    await ok(root, ['rm', '-f', p]);
+    try {
+      await until('both containers done', async () => (await inspect(root, p)).status.phase === 'Succeeded');
+      expect((await logsOf(root, p, 'plain')).trim()).toBe('from-umoci');
+      expect((await logsOf(root, p, 'args')).trim()).toBe('given args');
+    } finally {
+      await ok(root, ['rm', '-f', p]);
+    }
   });
 
   it.skipIf(!haveTools)("runs the Kubernetes docs' security-context Pod after image import --name busybox:1.36", async () => {
@@ -171,9 +174,12 @@ describe.skipIf(!canRun)('containers from named images', () => {
     await ok(root, ['image', 'import', '--name', 'wh:1', dir]);
     const script = 'ls /data; echo --; ls /opq; echo --; [ "$(stat -c %i /data/hl1)" = "$(stat -c %i /data/hl2)" ] && echo same-inode';
     const p = await runPod(root, pod('wh', [{ name: 'c', image: 'wh:1', command: ['sh', '-c', script] }], { restartPolicy: 'Never' }));
-    await until('done', async () => (await inspect(root, p)).status.phase === 'Succeeded');
-    expect((await logsOf(root, p, 'c')).trim().split('\n')).toEqual(['hl1', 'hl2', 'kept', '--', 'new', '--', 'same-inode']);
-    await ok(root, ['rm', '-f', p]);
+    try {
+      await until('done', async () => (await inspect(root, p)).status.phase === 'Succeeded');
+      expect((await logsOf(root, p, 'c')).trim().split('\n')).toEqual(['hl1', 'hl2', 'kept', '--', 'new', '--', 'same-inode']);
+    } finally {
+      await ok(root, ['rm', '-f', p]);
+    }
   });
 
   it('isolates containers: a write is seen by neither a sibling, nor a new pod, nor the store', async () => {
@@ -207,9 +213,12 @@ describe.skipIf(!canRun)('containers from named images', () => {
     const store = join(root, 'images', 'layers');
     expect(layers.map((l) => join(store, sha256(l).slice(7), 'diff')).join(':').length).toBeGreaterThan(4096);
     const p = await runPod(root, pod('many', [{ name: 'c', image: 'many:65', command: ['sh', '-c', 'ls /layers | wc -l; cat /top'] }], { restartPolicy: 'Never' }));
-    await until('done', async () => (await inspect(root, p)).status.phase === 'Succeeded');
-    expect((await logsOf(root, p, 'c')).trim().split('\n').map((s) => s.trim())).toEqual(['64', '63']);
-    await ok(root, ['rm', '-f', p]);
+    try {
+      await until('done', async () => (await inspect(root, p)).status.phase === 'Succeeded');
+      expect((await logsOf(root, p, 'c')).trim().split('\n').map((s) => s.trim())).toEqual(['64', '63']);
+    } finally {
+      await ok(root, ['rm', '-f', p]);
+    }
   });
 
   it('fails create of a missing image with imagePullPolicy Never: exit 1, one line, nothing left', async () => {
@@ -235,14 +244,17 @@ describe.skipIf(!canRun)('containers from named images', () => {
     writeLayout(dir, { layers: [base, own] });
     await ok(root, ['image', 'import', '--name', 'used:1', dir]);
     const p = await runPod(root, pod('user', [{ name: 'c', image: 'used:1', command: ['sleep', '3600'] }]));
-    const r = await podrun(root, ['image', 'rm', 'used:1']);
-    expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/^podrun: image "used:1" \(sha256:[0-9a-f]{64}\) is used by 1 pod\(s\): remove them first or use -f$/);
-    await ok(root, ['image', 'rm', '-f', 'used:1']);
     const layer = join(root, 'images', 'layers', sha256(own).slice(7));
-    expect(existsSync(layer)).toBe(true);
-    expect((await ok(root, ['exec', p, '--', 'cat', '/only-here'])).trim()).toBe('x');
-    await ok(root, ['rm', '-f', p]);
+    try {
+      const r = await podrun(root, ['image', 'rm', 'used:1']);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/^podrun: image "used:1" \(sha256:[0-9a-f]{64}\) is used by 1 pod\(s\): remove them first or use -f$/);
+      await ok(root, ['image', 'rm', '-f', 'used:1']);
+      expect(existsSync(layer)).toBe(true);
+      expect((await ok(root, ['exec', p, '--', 'cat', '/only-here'])).trim()).toBe('x');
+    } finally {
+      await ok(root, ['rm', '-f', p]);
+    }
     await ok(root, ['images']); // the next store operation collects what only the pod held
     expect(existsSync(layer)).toBe(false);
   });
