@@ -6,6 +6,8 @@
 #   nftables        nft(8), which publishes hostPorts (src/net/nftables.ts)
 #   libseccomp2     libseccomp.so.2, which compiles seccomp profiles (usually present)
 #   util-linux      ipcmk/ipcs for the SysV IPC tests (usually present)
+#   zstd            zstd(1), which decompresses zstd image layers (src/image/layer/decompress.ts)
+#   skopeo, umoci   make the OCI layouts and archives the image tests import
 set -eu
 need=""
 command -v catatonit >/dev/null 2>&1 || [ -x /usr/bin/catatonit ] || need="$need catatonit"
@@ -14,6 +16,9 @@ command -v ip >/dev/null 2>&1 || need="$need iproute2"
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need="$need nftables"
 command -v ipcmk >/dev/null 2>&1 || need="$need util-linux"
 ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2 ' || need="$need libseccomp2"
+command -v zstd >/dev/null 2>&1 || need="$need zstd"
+command -v skopeo >/dev/null 2>&1 || need="$need skopeo"
+command -v umoci >/dev/null 2>&1 || need="$need umoci"
 [ -z "$need" ] && exit 0
 echo "installing:$need" >&2
 export DEBIAN_FRONTEND=noninteractive

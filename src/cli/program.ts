@@ -5,6 +5,7 @@ import { StatePaths, resolveRoot } from '../state/paths.js';
 import { PodrunError, UsageError } from '../util/errors.js';
 import { report } from './report.js';
 import { SupervisorClient } from './client.js';
+import { registerImageCommands } from './verbs/image.js';
 
 function ctx(cmd: Command): { state: StatePaths; client: SupervisorClient } {
   const state = new StatePaths(resolveRoot(cmd.optsWithGlobals().root as string | undefined));
@@ -221,6 +222,8 @@ export function build(): Command {
       const { info } = await import('./verbs/info.js');
       info(resolveRoot(cmd.optsWithGlobals().root as string | undefined), o.output);
     });
+
+  registerImageCommands(program);
 
   return program;
 }

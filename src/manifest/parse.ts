@@ -8,7 +8,7 @@
 //            scheduling hints, which mean nothing on one machine (the lists below);
 //   unknown: refused, with a near miss suggested.
 // Some known fields are accepted only so that Kubernetes manifests run unchanged, and
-// change nothing: imagePullPolicy (path images are never pulled), terminationMessagePath
+// change nothing: imagePullPolicy for path images (named ones use it), terminationMessagePath
 // and terminationMessagePolicy (no termination message is read yet), a port without a
 // hostPort (except to name a probe's port), the sizeLimit of an emptyDir on disk (the
 // kubelet enforces it by eviction; a Memory one is the tmpfs size), and a tcpSocket
@@ -19,6 +19,7 @@ import { isScalar, parseAllDocuments } from 'yaml';
 import { checkAppArmorAnnotations, LSM_FIELDS, parseLsm } from './lsm.js';
 import { MAX_ID, parsePodGroups, POD_GROUP_FIELDS } from './pod-groups.js';
 import { checkRunAsNonRoot } from './run-as-non-root.js';
+import { parseImageReference } from '../model/image-reference.js';
 import { parseSysctls } from './sysctls.js';
 import {
   absolutePath,
@@ -492,11 +493,10 @@ function parseContainer(
   containerNames.add(name);
 
   const image = reqString(c, 'image', path);
+  // A named image must be a valid reference (Kubernetes' InvalidImageName, refused at once).
   if (!isAbsolute(image)) {
-    fail(
-      join(path, 'image'),
-      `${quote(image)}: only absolute paths of a root filesystem directory or tarball, or "/", are supported yet`,
-    );
+    const ref = parseImageReference(image);
+    if (typeof ref === 'string') fail(join(path, 'image'), ref);
   }
 
   const command = optStringArray(c, 'command', path);

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { oomKillCount } from '../cgroup/memory-events.js';
 import { openFifoReader, spawnContainer } from '../container/spawn-container.js';
 import { recordEvent } from '../events/recorder.js';
-import { resolveImage } from '../image/resolve.js';
+import { resolveContainerImage } from '../image/container-image.js';
+import type { PullFn } from '../image/store/pull-fn.js';
 import { isSameLiveProcess } from '../kernel/procfs.js';
 import { watchForeignExit } from './foreign-exit.js';
 import { runHandler } from './handlers.js';
@@ -12,6 +13,9 @@ import { checkResources } from './resource-check.js';
 import type { PodRuntime } from './runtime.js';
 import { createSandbox, destroySandbox, podCgroupPath, startPauseHolder } from './sandbox.js';
 import { signalContainer } from './termination.js';
+
+/** The registry pull used at create (src/image/registry); without one, named images come from the store only. */
+const pullImage: PullFn | undefined = undefined;
 
 export const kernelRuntime: PodRuntime = {
   clock: {
@@ -32,7 +36,7 @@ export const kernelRuntime: PodRuntime = {
   createSandbox,
   destroySandbox,
   startPauseHolder,
-  resolveImage,
+  resolveImage: (req) => resolveContainerImage(req, pullImage),
   runHandler,
   recordEvent: (paths, ev) => void recordEvent(paths, ev),
 };

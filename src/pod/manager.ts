@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerArgv, type InitConfig, type LsmLabels } from '../container/init-config.js';
+import type { LsmLabels } from '../container/init-config.js';
+import { storedImage, type StoredImage } from './container-image.js';
+import { releaseHold } from '../image/store/hold-file.js';
 import type { SeccompProfileFile } from '../container/seccomp/profile.js';
 import { selectSeccompProfile } from '../container/seccomp/select.js';
 import { hostLsm, selectLsmLabels } from '../container/lsm.js';
@@ -126,13 +128,22 @@ export class PodManager {
         ...pod.spec.initContainers.map((c, i) => ({ c, init: true, field: `spec.initContainers[${i}]` })),
         ...pod.spec.containers.map((c, i) => ({ c, init: false, field: `spec.containers[${i}]` })),
       ];
-      const images = new Map<string, InitConfig['image']>();
+      const images = new Map<string, StoredImage>();
       const seccomp = new Map<string, SeccompProfileFile | null>();
       const lsm = new Map<string, LsmLabels>();
       const host = hostLsm();
       for (const { c, field } of all) {
-        images.set(c.name, await this.runtime.resolveImage(c.image, `${field}.image`, this.state.imageCache));
-        containerArgv(c, new Map(), field); // command is required for path images
+        const image = await this.runtime.resolveImage({
+          image: c.image,
+          field: `${field}.image`,
+          container: c.name,
+          ...(c.imagePullPolicy ? { pullPolicy: c.imagePullPolicy } : {}),
+          cacheDir: this.state.imageCache,
+          storeRoot: this.state.imageStore,
+          // A named image is held for the pod while its record names this uid (no GC under it).
+          holder: { uid: pod.metadata.uid, record: paths.record },
+        });
+        images.set(c.name, storedImage(pod, c, field, image));
         seccomp.set(c.name, selectSeccompProfile(pod, c, field, this.state.seccompDir));
         lsm.set(c.name, selectLsmLabels(pod, c, field, host));
       }
@@ -146,7 +157,9 @@ export class PodManager {
         // Kept as validated at create, so that restarts load the same profile.
         writeFileSync(join(cpaths.dir, 'seccomp.json'), JSON.stringify(seccomp.get(c.name)));
         writeFileSync(join(cpaths.dir, 'lsm.json'), JSON.stringify(lsm.get(c.name)));
-        rec.containers.push({ name: c.name, init, state: 'created', cgroup: ccg, restartCount: 0 });
+        const image = images.get(c.name)!;
+        const stop = image.kind === 'layers' ? image.config.stopSignal : undefined;
+        rec.containers.push({ name: c.name, init, state: 'created', cgroup: ccg, restartCount: 0, ...(stop ? { imageStopSignal: stop } : {}) });
       }
       rec.sandbox.state = 'ready';
       this.save(e);
@@ -155,6 +168,7 @@ export class PodManager {
       return { name, warnings: unmet.map((u) => u.message) };
     } catch (err) {
       this.pods.delete(name);
+      releaseHold(this.state.imageStore, pod.metadata.uid);
       try {
         this.runtime.destroySandbox(paths, cgroup);
       } catch (cleanupErr) {
@@ -225,6 +239,7 @@ export class PodManager {
       writeJsonAtomic(e.paths.record, e.rec);
       await e.dispose();
       this.runtime.destroySandbox(e.paths, e.rec.sandbox.cgroup);
+      releaseHold(this.state.imageStore, e.rec.pod.metadata.uid!);
       this.pods.delete(name);
       for (const w of this.changeWaiters) w();
       return true;

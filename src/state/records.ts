@@ -24,6 +24,8 @@ export interface ContainerRecord {
   reason?: string;
   message?: string;
   restartCount: number;
+  /** The image's STOPSIGNAL (a named image's config), used when the manifest sets none. */
+  imageStopSignal?: string;
   /** The previous instance's end, once the container has been started again. */
   last?: Pick<ContainerRecord, 'state' | 'exitCode' | 'signal' | 'reason' | 'message' | 'startedAt' | 'finishedAt'>;
   /** Set by stop: no restart until the next start. */

@@ -44,7 +44,7 @@ describe('host info', () => {
   it('states the features not built yet as false, and networking (built) as true', () => {
     const { networking, seccomp, images, terminals } = info.features;
     expect({ networking, seccomp, images, terminals }).toEqual({
-      networking: true, seccomp: true, images: false, terminals: false,
+      networking: true, seccomp: true, images: true, terminals: false,
     });
   });
 
