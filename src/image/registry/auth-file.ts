@@ -30,7 +30,7 @@ export interface AuthEnv {
 export function authFilePaths(env: AuthEnv, uid: number, home: string): string[] {
   if (env.REGISTRY_AUTH_FILE) return [env.REGISTRY_AUTH_FILE];
   return [
-    join(env.XDG_RUNTIME_DIR || `/run/containers/${uid}`, 'containers', 'auth.json'),
+    env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json') : `/run/containers/${uid}/auth.json`,
     join(env.XDG_CONFIG_HOME || join(home, '.config'), 'containers', 'auth.json'),
     join(env.DOCKER_CONFIG || join(home, '.docker'), 'config.json'),
   ];
