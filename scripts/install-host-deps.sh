@@ -6,6 +6,7 @@
 #   nftables        nft(8), which publishes hostPorts (src/net/nftables.ts)
 #   libseccomp2     libseccomp.so.2, which compiles seccomp profiles (usually present)
 #   util-linux      ipcmk/ipcs for the SysV IPC tests (usually present)
+#   docker-registry the registry the image pull tests start on a loopback port
 set -eu
 need=""
 command -v catatonit >/dev/null 2>&1 || [ -x /usr/bin/catatonit ] || need="$need catatonit"
@@ -14,8 +15,14 @@ command -v ip >/dev/null 2>&1 || need="$need iproute2"
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need="$need nftables"
 command -v ipcmk >/dev/null 2>&1 || need="$need util-linux"
 ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2 ' || need="$need libseccomp2"
+command -v docker-registry >/dev/null 2>&1 || need="$need docker-registry"
 [ -z "$need" ] && exit 0
 echo "installing:$need" >&2
 export DEBIAN_FRONTEND=noninteractive
 # Try with the lists we have first; refresh them only if that fails.
 apt-get install -y $need || { apt-get update && apt-get install -y $need; }
+# The package starts a registry on :5000 for everyone; the tests start their own.
+case "$need" in *docker-registry*)
+  if [ -d /run/systemd/system ]; then systemctl disable --now docker-registry.service || true
+  else invoke-rc.d docker-registry stop || true; update-rc.d docker-registry disable || true; fi ;;
+esac

@@ -1,0 +1,98 @@
+// A real registry for the pull tests: Debian's docker-registry (distribution 2.8), started
+// in the test file's stand-in host namespace on a loopback port with a config of its own
+// (filesystem storage in a temp dir, JSON logs: one "response completed" line per request
+// with its URI, status and bytes written, which the tests count), and images pushed to it
+// by skopeo from OCI layouts umoci makes of the busybox fixture.
+import { execa, type ResultPromise } from 'execa';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUSYBOX, inStandInHost, until } from './helpers.js';
+
+const has = (tool: string) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const missing = ['docker-registry', 'skopeo', 'umoci'].filter((t) => !has(t));
+/** Why the registry tests cannot run here, or undefined. */
+export const registryMissing = missing.length ? `needs ${missing.join(', ')} (run \`make setup\`: scripts/install-host-deps.sh installs them)` : undefined;
+
+export interface RegistryRequest {
+  method: string;
+  uri: string;
+  status: number;
+  written: number;
+}
+
+export interface Registry {
+  /** `127.0.0.1:PORT` */
+  host: string;
+  requests(): RegistryRequest[];
+  stop(): Promise<void>;
+}
+
+/** Starts docker-registry on 127.0.0.1:port in the stand-in host; `htpasswd` turns on Basic auth. */
+export async function startRegistry(port: number, htpasswd?: string): Promise<Registry> {
+  const dir = mkdtempSync(join(tmpdir(), 'podrun-test-registry-'));
+  const log = join(dir, 'registry.log');
+  const config = [
+    'version: 0.1',
+    'log: {level: info, formatter: json, accesslog: {disabled: true}}',
+    `storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}, delete: {enabled: true}}`,
+    `http: {addr: "127.0.0.1:${port}", secret: podrun-test}`,
+    ...(htpasswd ? [`auth: {htpasswd: {realm: podrun-test, path: ${htpasswd}}}`] : []),
+  ].join('\n');
+  writeFileSync(join(dir, 'config.yml'), config + '\n');
+  const proc: ResultPromise = execa(...inStandInHost('sh', ['-c', `exec docker-registry serve ${join(dir, 'config.yml')} 2>>${log}`]), { reject: false });
+  await until('the registry to listen', () => existsSync(log) && readFileSync(log, 'utf8').includes('"msg":"listening on'), 15_000);
+  return {
+    host: `127.0.0.1:${port}`,
+    requests: () =>
+      readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"msg":"response completed'))
+        .map((l) => JSON.parse(l))
+        .map((e) => ({ method: e['http.request.method'], uri: e['http.request.uri'], status: e['http.response.status'], written: e['http.response.written'] ?? 0 })),
+    stop: async () => {
+      proc.kill('SIGKILL');
+      await proc;
+      execFileSync('rm', ['-rf', dir]);
+    },
+  };
+}
+
+/** An OCI layout of the busybox fixture (tag 1.36), with an extra file of `extraBytes` random bytes as a second layer. */
+export function busyboxLayout(extraBytes = 0): string {
+  const dir = mkdtempSync(join(tmpdir(), 'podrun-test-layout-'));
+  const layout = join(dir, 'oci');
+  const umoci = (...args: string[]) => execFileSync('umoci', args, { stdio: 'pipe' });
+  umoci('init', '--layout', layout);
+  umoci('new', '--image', `${layout}:1.36`);
+  umoci('insert', '--image', `${layout}:1.36`, BUSYBOX, '/');
+  if (extraBytes > 0) {
+    const blob = join(dir, 'random.bin');
+    execFileSync('sh', ['-c', `head -c ${extraBytes} /dev/urandom > ${blob}`]);
+    umoci('insert', '--image', `${layout}:1.36`, blob, '/random.bin');
+  }
+  umoci('config', '--image', `${layout}:1.36`, '--config.cmd', 'sh');
+  umoci('gc', '--layout', layout);
+  return layout;
+}
+
+/** skopeo copy of an OCI layout's tag to the registry, from the stand-in host. */
+export async function push(layout: string, registry: Registry, target: string, creds?: string): Promise<void> {
+  await execa(...inStandInHost('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', ...(creds ? ['--dest-creds', creds] : []), `oci:${layout}:1.36`, `docker://${registry.host}/${target}`]));
+}
+
+/** The digest of the config blob of the layout's 1.36 image: the image ID a pull must print. */
+export function configDigest(layout: string): string {
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
+  const m = index.manifests.find((d: any) => d.annotations?.['org.opencontainers.image.ref.name'] === '1.36');
+  const manifest = JSON.parse(readFileSync(join(layout, 'blobs', 'sha256', m.digest.slice(7)), 'utf8'));
+  return manifest.config.digest;
+}
