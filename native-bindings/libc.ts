@@ -92,6 +92,7 @@ const c = {
   setresgid: libc.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
   setresuid: libc.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
   flock: libc.func('int flock(int fd, int op)'),
+  lsetxattr: libc.func('int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)'),
   prctlFprog: libc.func('int prctl(int option, unsigned long mode, const sock_fprog *prog, unsigned long a4, unsigned long a5)'),
 };
 
@@ -138,6 +139,7 @@ export const PR_SET_CHILD_SUBREAPER = 36;
 export const F_SETFD = 2;
 export const LOCK_EX = 2;
 export const LOCK_NB = 4;
+export const LOCK_SH = 1;
 
 export function unshare(flags: number): void {
   check(c.unshare(flags), 'unshare', undefined, `0x${flags.toString(16)}`);
@@ -285,6 +287,19 @@ export function tryLockExclusive(fd: number, path: string): boolean {
   const e = lastErrno();
   if (errnoName(e) === 'EWOULDBLOCK' || errnoName(e) === 'EAGAIN') return false;
   throw new SyscallError('flock', e, path);
+}
+
+/** Non-blocking shared flock; false when another process holds it exclusively. */
+export function tryLockShared(fd: number, path: string): boolean {
+  if (c.flock(fd, LOCK_SH | LOCK_NB) === 0) return true;
+  const e = lastErrno();
+  if (errnoName(e) === 'EWOULDBLOCK' || errnoName(e) === 'EAGAIN') return false;
+  throw new SyscallError('flock', e, path);
+}
+
+/** lsetxattr(2): sets an extended attribute on the path itself (a symlink is not followed). */
+export function lsetxattr(path: string, name: string, value: Buffer): void {
+  check(c.lsetxattr(path, name, value, value.length, 0), 'lsetxattr', path, name);
 }
 
 export const AF = { INET: AF_INET, INET6: 10 } as const;

@@ -49,7 +49,8 @@ export class ArchiveGuard {
 
   /** Checks one entry (in archive order) and records its effect on the tree. */
   check(entry: GuardEntry): GuardResult {
-    const raw = entry.path;
+    // "/" alone is the root directory's own entry (umoci writes it): not an escape.
+    const raw = /^\/+$/.test(entry.path) ? '.' : entry.path;
     if (raw.startsWith('/')) {
       return { ok: false, message: `archive entry ${JSON.stringify(raw)} has an absolute path` };
     }
