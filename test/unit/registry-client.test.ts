@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pullImage, type PullStore } from '../../src/image/registry/pull.js';
-import { DOCKER_MANIFEST_LIST, OCI_MANIFEST } from '../../src/image/registry/media-types.js';
+import { MEDIA } from '../../src/image/oci/documents.js';
+
+const OCI_MANIFEST = MEDIA.ociManifest;
+const DOCKER_MANIFEST_LIST = MEDIA.dockerList;
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
@@ -24,10 +27,10 @@ const manifest = Buffer.from(
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
     config: ociDesc('application/vnd.oci.image.config.v1+json', config),
-    layers: [ociDesc('application/vnd.oci.image.layer.v1.tar', layer1), ociDesc('application/vnd.oci.image.layer.v1.tar', layer2)],
+    layers: [ociDesc(MEDIA.ociLayer, layer1), ociDesc(MEDIA.ociLayer, layer2)],
   }),
 );
-const armManifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: ociDesc('x', layer2), layers: [] }));
+const armManifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: ociDesc(MEDIA.ociConfig, layer2), layers: [] }));
 const index = Buffer.from(
   JSON.stringify({
     schemaVersion: 2,
@@ -44,6 +47,7 @@ const manifests = new Map([
   [sha(manifest), manifest],
   [sha(armManifest), armManifest],
   [sha(index), index],
+  ['broken', Buffer.from('{"schemaVersion": 2,')],
 ]);
 
 /** What the fake saw, reset per test. */
@@ -78,7 +82,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   const key = decodeURIComponent(m?.[2] ?? '');
   if (m?.[1] === 'manifests' && manifests.has(key)) {
     const body = manifests.get(key)!;
-    res.writeHead(200, { 'content-type': JSON.parse(body.toString()).mediaType, 'docker-content-digest': tamper.manifestDigestHeader ?? sha(body) });
+    res.writeHead(200, { 'content-type': key === 'broken' ? OCI_MANIFEST : JSON.parse(body.toString()).mediaType, 'docker-content-digest': tamper.manifestDigestHeader ?? sha(body) });
     return void res.end(body);
   }
   if (m?.[1] === 'blobs' && blobs.has(key)) {
@@ -162,6 +166,7 @@ describe('pullImage against a token-auth registry', () => {
     [':missing', {}, /^pulling 127\.0\.0\.1:\d+\/team\/app:missing from 127\.0\.0\.1:\d+: manifest missing: 404 Not Found \(MANIFEST_UNKNOWN: manifest unknown\)$/],
     [`@${sha(Buffer.from('other'))}`, {}, /manifest sha256:[0-9a-f]{64}: 404 Not Found/],
     [':1.0', { manifestDigestHeader: sha(Buffer.from('x')) }, /manifest 1\.0: digest mismatch: the registry says sha256:[0-9a-f]{64}, the bytes hash to sha256:/],
+    [':broken', {}, /manifest broken: not valid JSON \(/],
     [':1.0', { blob: sha(layer2) }, new RegExp(`blob ${sha(layer2)}: digest mismatch: the bytes hash to sha256:`)],
   ])('%s %j fails with one line and no image', async (tag, mischief, why) => {
     tamper = mischief;

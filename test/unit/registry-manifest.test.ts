@@ -1,86 +1,46 @@
-// Reading registry manifests and indexes, choosing the host's platform, and where a
-// registry is (endpoints, URLs, the plain-HTTP rule).
+// Reading what a registry answers to a manifest request, and where a registry is
+// (endpoints, URLs, the plain-HTTP rule).
 import { describe, expect, it } from 'vitest';
 import { blobUrl, isLoopbackHost, manifestUrl, plainHttpAllowed, registryEndpoints } from '../../src/image/registry/endpoint.js';
-import {
-  DOCKER_MANIFEST,
-  DOCKER_MANIFEST_LIST,
-  hostPlatform,
-  MANIFEST_ACCEPT,
-  OCI_INDEX,
-  OCI_MANIFEST,
-  parseManifest,
-  selectPlatform,
-  type Descriptor,
-} from '../../src/image/registry/media-types.js';
+import { MANIFEST_ACCEPT, readManifest } from '../../src/image/registry/media-types.js';
+import { MEDIA } from '../../src/image/oci/documents.js';
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
-const desc = (c: string, extra: object = {}) => ({ mediaType: 'x', digest: D(c), size: 10, ...extra });
+const desc = (c: string, extra: object = {}) => ({ mediaType: MEDIA.ociLayerGzip, digest: D(c), size: 10, ...extra });
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 
-describe('parseManifest', () => {
-  it('reads OCI and Docker manifests, with the media type from the document or the header', () => {
-    const m = { schemaVersion: 2, mediaType: DOCKER_MANIFEST, config: desc('a'), layers: [desc('b'), desc('c')] };
-    expect(parseManifest(json(m), 'text/plain')).toEqual({ kind: 'manifest', mediaType: DOCKER_MANIFEST, config: desc('a'), layers: [desc('b'), desc('c')] });
+describe('readManifest', () => {
+  it('reads OCI and Docker manifests, the media type from the document over the header', () => {
+    const m = { schemaVersion: 2, mediaType: MEDIA.dockerManifest, config: desc('a', { mediaType: MEDIA.dockerConfig }), layers: [desc('b'), desc('c')] };
+    expect(readManifest(json(m), 'text/plain', 'manifest 1')).toMatchObject({ kind: 'manifest', mediaType: MEDIA.dockerManifest, manifest: { config: { digest: D('a') } } });
     const { mediaType: _, ...bare } = m;
-    expect(parseManifest(json(bare), `${OCI_MANIFEST}; charset=utf-8`)).toMatchObject({ kind: 'manifest', mediaType: OCI_MANIFEST });
-    expect(parseManifest(json(bare), undefined)).toMatchObject({ kind: 'manifest', mediaType: OCI_MANIFEST });
+    expect(readManifest(json(bare), `${MEDIA.ociManifest}; charset=utf-8`, 'manifest 1')).toMatchObject({ kind: 'manifest', mediaType: MEDIA.ociManifest });
   });
 
   it('reads indexes and manifest lists with their platforms', () => {
-    const idx = { schemaVersion: 2, mediaType: DOCKER_MANIFEST_LIST, manifests: [desc('a', { platform: { os: 'linux', architecture: 'arm', variant: 'v7' } })] };
-    expect(parseManifest(json(idx), undefined)).toEqual({
+    const idx = { schemaVersion: 2, mediaType: MEDIA.dockerList, manifests: [desc('a', { mediaType: MEDIA.dockerManifest, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } })] };
+    expect(readManifest(json(idx), undefined, 'manifest multi')).toMatchObject({
       kind: 'index',
-      mediaType: DOCKER_MANIFEST_LIST,
-      manifests: [{ ...desc('a'), platform: { os: 'linux', architecture: 'arm', variant: 'v7' } }],
+      mediaType: MEDIA.dockerList,
+      index: { manifests: [{ digest: D('a'), platform: { os: 'linux', architecture: 'arm', variant: 'v7' } }] },
     });
-    expect(parseManifest(json({ schemaVersion: 2, manifests: [] }), OCI_INDEX)).toEqual({ kind: 'index', mediaType: OCI_INDEX, manifests: [] });
+    expect(readManifest(json({ schemaVersion: 2, manifests: [] }), MEDIA.ociIndex, 'x')).toEqual({ kind: 'index', mediaType: MEDIA.ociIndex, index: { manifests: [] } });
   });
 
   it.each([
-    ['{', /^the manifest is not valid JSON/],
-    ['[]', /not a JSON object/],
-    [JSON.stringify({ schemaVersion: 1, name: 'x' }), /schema1 manifests are not supported/],
-    [JSON.stringify({ schemaVersion: 3, config: desc('a'), layers: [] }), /schemaVersion is 3, not 2/],
-    [JSON.stringify({ schemaVersion: 2, config: desc('a') }), /no layers array/],
-    [JSON.stringify({ schemaVersion: 2, config: { ...desc('a'), digest: 'sha256:../../etc' }, layers: [] }), /config\.digest "sha256:\.\.\/\.\.\/etc" must be sha256:/],
-    [JSON.stringify({ schemaVersion: 2, config: desc('a'), layers: [{ ...desc('b'), size: -1 }] }), /layers\[0\]\.size -1 must be/],
-    [JSON.stringify({ schemaVersion: 2, config: desc('a'), layers: ['x'] }), /layers\[0\] is not a descriptor/],
-    [JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.example+json', config: desc('a'), layers: [] }), /unsupported manifest media type/],
-    [JSON.stringify({ schemaVersion: 2, manifests: [{ digest: D('a'), size: 1.5 }] }), /manifests\[0\]\.size 1\.5/],
-  ])('%s is refused', (text, why) => {
-    expect(parseManifest(Buffer.from(text), undefined)).toMatch(why);
+    ['{', MEDIA.ociManifest, /^manifest 1: not valid JSON/],
+    [JSON.stringify({ schemaVersion: 1, name: 'x', fsLayers: [] }), 'application/vnd.docker.distribution.manifest.v1+prettyjws', /^manifest 1: Docker schema1 manifests are not supported/],
+    [JSON.stringify({ schemaVersion: 1 }), 'application/json', /schema1/],
+    [JSON.stringify({ schemaVersion: 2, config: { ...desc('a'), digest: 'sha256:../../etc' }, layers: [] }), MEDIA.ociManifest, /the digest "sha256:\.\.\/\.\.\/etc" is not sha256:/],
+    [JSON.stringify({ schemaVersion: 2, config: desc('a') }), MEDIA.ociManifest, /has no layers list/],
+    [JSON.stringify({ schemaVersion: 2, config: desc('a'), layers: [] }), 'text/html', /unsupported manifest media type "text\/html"/],
+    [JSON.stringify({ schemaVersion: 2, manifests: 3 }), MEDIA.ociIndex, /has no manifests list/],
+  ])('%s (%s) is refused', (text, type, why) => {
+    expect(() => readManifest(Buffer.from(text), type, 'manifest 1')).toThrow(why);
   });
 
-  it('asks for every kind it reads', () => {
-    for (const t of [OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST]) expect(MANIFEST_ACCEPT).toContain(t);
-  });
-});
-
-describe('selectPlatform', () => {
-  const entry = (c: string, os: string, architecture: string, variant?: string): Descriptor => ({ ...desc(c), platform: { os, architecture, ...(variant ? { variant } : {}) } });
-  const list = [
-    entry('1', 'linux', 'arm', 'v6'),
-    entry('2', 'linux', 'arm', 'v7'),
-    entry('3', 'linux', 'arm64'),
-    entry('4', 'windows', 'amd64'),
-    entry('5', 'linux', 'amd64'),
-    entry('6', 'unknown', 'unknown'),
-  ];
-  it.each([
-    [{ os: 'linux', architecture: 'amd64' }, '5'],
-    [{ os: 'linux', architecture: 'arm', variant: 'v7' }, '2'],
-    [{ os: 'linux', architecture: 'arm64', variant: 'v8' }, '3'],
-    [{ os: 'linux', architecture: 's390x' }, undefined],
-  ])('%j -> %s', (want, digit) => {
-    expect(selectPlatform(list, want)?.digest).toBe(digit ? D(digit) : undefined);
-  });
-  it('an exact variant wins over a missing one', () => {
-    expect(selectPlatform([entry('1', 'linux', 'arm64'), entry('2', 'linux', 'arm64', 'v8')], { os: 'linux', architecture: 'arm64', variant: 'v8' })?.digest).toBe(D('2'));
-  });
-  it('names the host in Go spelling', () => {
-    expect(hostPlatform('x64')).toEqual({ os: 'linux', architecture: 'amd64' });
-    expect(hostPlatform('arm64')).toEqual({ os: 'linux', architecture: 'arm64', variant: 'v8' });
+  it('asks for every kind it reads, and not for schema1', () => {
+    expect(MANIFEST_ACCEPT.split(', ').sort()).toEqual([MEDIA.dockerList, MEDIA.dockerManifest, MEDIA.ociIndex, MEDIA.ociManifest].sort());
   });
 });
 

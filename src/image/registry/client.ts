@@ -8,7 +8,8 @@ import { basicAuthorization, pickChallenge, pullScope, tokenFrom, tokenUrl } fro
 import { parseChallenges, type Challenge } from './challenge.js';
 import { blobUrl, manifestUrl, plainHttpAllowed, registryEndpoints, type RegistryEndpoint } from './endpoint.js';
 import { Agents, httpGet, readBody, type HttpResponse } from './http-get.js';
-import { MANIFEST_ACCEPT, parseManifest, type Descriptor, type ParsedManifest } from './media-types.js';
+import type { Descriptor } from '../oci/documents.js';
+import { MANIFEST_ACCEPT, readManifest, type RegistryManifest } from './media-types.js';
 import { writeVerified } from './verified-write.js';
 
 /** containers/image's bound: a manifest larger than this is not one. */
@@ -19,7 +20,7 @@ export interface FetchedManifest {
   bytes: Buffer;
   /** sha256 of `bytes`. */
   digest: string;
-  manifest: ParsedManifest;
+  manifest: RegistryManifest;
 }
 
 export class RegistryClient {
@@ -72,9 +73,7 @@ export class RegistryClient {
     if (typeof said === 'string' && said.startsWith('sha256:') && said !== digest) {
       throw new Error(`manifest ${reference}: digest mismatch: the registry says ${said}, the bytes hash to ${digest}`);
     }
-    const manifest = parseManifest(bytes, res.headers['content-type']);
-    if (typeof manifest === 'string') throw new Error(`manifest ${reference}: ${manifest}`);
-    return { bytes, digest, manifest };
+    return { bytes, digest, manifest: readManifest(bytes, res.headers['content-type'], `manifest ${reference}`) };
   }
 
   /** A blob to `file`, verified while it streams; `onBytes` sees the running count. */

@@ -8,31 +8,19 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatImageReference, parseImageReference } from '../../model/image-reference.js';
 import { InvalidInputError, PodrunError } from '../../util/errors.js';
+import { hostPlatform, MEDIA, selectPlatform, type Descriptor, type Platform } from '../oci/documents.js';
+import type { PullOptions } from '../store/pull-fn.js';
+import type { ImageStore } from '../store/store.js';
 import { RegistryClient, type FetchedManifest } from './client.js';
-import { formatPlatform, hostPlatform, OCI_INDEX, selectPlatform, type Descriptor } from './media-types.js';
 
-export interface PullProgress {
-  layer: string;
-  done: number;
-  total: number;
-}
-export interface PullOptions {
-  insecure?: boolean;
-  progress?: (p: PullProgress) => void;
-  signal?: AbortSignal;
-}
-/** What a pull needs of the store (src/image/store's ImageStore). */
-export interface PullStore {
-  hasBlob(digest: string): boolean;
-  makeTempDir(purpose: string): Promise<string>;
-  importLayout(dir: string, opts: { names: string[]; allowMissingBlobs?: boolean; verifiedBlobs?: Set<string>; platform?: string }): Promise<string[]>;
-}
-export type PullFn = (store: PullStore, reference: string, opts: PullOptions) => Promise<string>;
+/** What a pull uses of the store (a PullFn's ImageStore; unit tests pass a double). */
+export type PullStore = Pick<ImageStore, 'hasBlob' | 'makeTempDir' | 'importLayout'>;
 
 /** Blobs downloaded at once: Docker's default (max-concurrent-downloads). */
 export const PULL_CONCURRENCY = 3;
 
-export const pullImage: PullFn = async (store, reference, opts) => {
+/** The PullFn of src/image/store/pull-fn.ts. */
+export async function pullImage(store: PullStore, reference: string, opts: PullOptions): Promise<string> {
   const ref = parseImageReference(reference);
   if (typeof ref === 'string') throw new InvalidInputError('image', ref);
   const name = formatImageReference(ref);
@@ -46,28 +34,29 @@ export const pullImage: PullFn = async (store, reference, opts) => {
     dir = await store.makeTempDir('pull');
     const verified = new Set<string>([image.digest]);
     await writeLayout(dir, image);
-    const wanted = uniqueBlobs([image.manifest.config, ...image.manifest.layers]).filter((d) => !store.hasBlob(d.digest));
+    const wanted = uniqueBlobs([image.manifest.manifest.config, ...image.manifest.manifest.layers]).filter((d) => !store.hasBlob(d.digest));
     await downloadAll(client, dir, wanted, opts);
     for (const d of wanted) verified.add(d.digest);
     const [id] = await store.importLayout(dir, { names: [name], allowMissingBlobs: true, verifiedBlobs: verified });
     if (!id) throw new Error('the store imported no image');
     return id;
   } catch (e) {
-    if (e instanceof PodrunError) throw e;
+    // Every failure of a pull is a runtime failure (exit 1), named by what was pulled from where.
     throw new PodrunError(`pulling ${name} from ${ref.domain}: ${opts.signal?.aborted ? 'interrupted' : (e as Error).message}`);
   } finally {
     client.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   }
-};
+}
 
 /** The manifest itself, or the host platform's entry of an index (fetched by its digest). */
 async function platformManifest(client: RegistryClient, top: FetchedManifest): Promise<FetchedManifest> {
   if (top.manifest.kind !== 'index') return top;
   const want = hostPlatform();
-  const entry = selectPlatform(top.manifest.manifests, want);
+  const entries = top.manifest.index.manifests;
+  const entry = selectPlatform(entries, want);
   if (!entry) {
-    const have = top.manifest.manifests.map((m) => (m.platform ? formatPlatform(m.platform) : '?')).join(', ');
+    const have = entries.map((m) => (m.platform ? formatPlatform(m.platform) : '?')).join(', ');
     throw new Error(`the index has no ${formatPlatform(want)} image (it has: ${have || 'none'})`);
   }
   return client.manifest(entry.digest);
@@ -79,8 +68,12 @@ async function writeLayout(dir: string, image: FetchedManifest): Promise<void> {
   await mkdir(blobs, { recursive: true });
   await writeFile(join(blobs, hexOf(image.digest)), image.bytes);
   await writeFile(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: image.manifest.mediaType, digest: image.digest, size: image.bytes.length }] };
+  const index = { schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [{ mediaType: image.manifest.mediaType, digest: image.digest, size: image.bytes.length }] };
   await writeFile(join(dir, 'index.json'), JSON.stringify(index));
+}
+
+function formatPlatform(p: Platform): string {
+  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
 }
 
 function hexOf(digest: string): string {
