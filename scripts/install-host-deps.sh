@@ -7,6 +7,7 @@
 #   libseccomp2     libseccomp.so.2, which compiles seccomp profiles (usually present)
 #   util-linux      ipcmk/ipcs for the SysV IPC tests (usually present)
 #   docker-registry the registry the image pull tests start on a loopback port
+#   openssl         the certificate of the pull tests' token server
 set -eu
 need=""
 command -v catatonit >/dev/null 2>&1 || [ -x /usr/bin/catatonit ] || need="$need catatonit"
@@ -16,6 +17,7 @@ command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need="$need nftables"
 command -v ipcmk >/dev/null 2>&1 || need="$need util-linux"
 ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2 ' || need="$need libseccomp2"
 command -v docker-registry >/dev/null 2>&1 || need="$need docker-registry"
+command -v openssl >/dev/null 2>&1 || need="$need openssl"
 [ -z "$need" ] && exit 0
 echo "installing:$need" >&2
 export DEBIAN_FRONTEND=noninteractive

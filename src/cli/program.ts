@@ -187,6 +187,17 @@ export function build(): Command {
       info(resolveRoot(cmd.optsWithGlobals().root as string | undefined), o.output);
     });
 
+  const image = program.command('image').description('the image store: pull');
+  image
+    .command('pull')
+    .description('pull an image from a registry (OCI distribution API v2) into the store; print its ID')
+    .option('--insecure', 'allow plain HTTP and unverified TLS for this registry', false)
+    .argument('<reference>')
+    .action(async (reference: string, o: { insecure: boolean }, cmd: Command) => {
+      const { pull } = await import('./verbs/image-pull.js');
+      await pull(ctx(cmd).state, reference, o);
+    });
+
   return program;
 }
 

@@ -18,9 +18,11 @@ const has = (tool: string) => {
     return false;
   }
 };
-const missing = ['docker-registry', 'skopeo', 'umoci'].filter((t) => !has(t));
+const missing = ['docker-registry', 'skopeo', 'umoci', 'openssl', 'perl'].filter((t) => !has(t));
 /** Why the registry tests cannot run here, or undefined. */
 export const registryMissing = missing.length ? `needs ${missing.join(', ')} (run \`make setup\`: scripts/install-host-deps.sh installs them)` : undefined;
+
+export const TOKEN_ISSUER = 'podrun-test-issuer';
 
 export interface RegistryRequest {
   method: string;
@@ -36,8 +38,10 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-/** Starts docker-registry on 127.0.0.1:port in the stand-in host; `htpasswd` turns on Basic auth. */
-export async function startRegistry(port: number, htpasswd?: string): Promise<Registry> {
+export type RegistryAuth = { htpasswd: string } | { token: { realm: string; cert: string } };
+
+/** Starts docker-registry on 127.0.0.1:port in the stand-in host, open or with Basic (htpasswd) or token auth. */
+export async function startRegistry(port: number, auth?: RegistryAuth): Promise<Registry> {
   const dir = mkdtempSync(join(tmpdir(), 'podrun-test-registry-'));
   const log = join(dir, 'registry.log');
   const config = [
@@ -45,7 +49,10 @@ export async function startRegistry(port: number, htpasswd?: string): Promise<Re
     'log: {level: info, formatter: json, accesslog: {disabled: true}}',
     `storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}, delete: {enabled: true}}`,
     `http: {addr: "127.0.0.1:${port}", secret: podrun-test}`,
-    ...(htpasswd ? [`auth: {htpasswd: {realm: podrun-test, path: ${htpasswd}}}`] : []),
+    ...(auth && 'htpasswd' in auth ? [`auth: {htpasswd: {realm: podrun-test, path: ${auth.htpasswd}}}`] : []),
+    ...(auth && 'token' in auth
+      ? [`auth: {token: {realm: "${auth.token.realm}", service: podrun-test, issuer: ${TOKEN_ISSUER}, rootcertbundle: ${auth.token.cert}}}`]
+      : []),
   ].join('\n');
   writeFileSync(join(dir, 'config.yml'), config + '\n');
   const proc: ResultPromise = execa(...inStandInHost('sh', ['-c', `exec docker-registry serve ${join(dir, 'config.yml')} 2>>${log}`]), { reject: false });
@@ -95,4 +102,49 @@ export function configDigest(layout: string): string {
   const m = index.manifests.find((d: any) => d.annotations?.['org.opencontainers.image.ref.name'] === '1.36');
   const manifest = JSON.parse(readFileSync(join(layout, 'blobs', 'sha256', m.digest.slice(7)), 'utf8'));
   return manifest.config.digest;
+}
+
+/** An htpasswd file for `user:password` (bcrypt, the only hash docker-registry takes; perl's crypt is libcrypt's). */
+export function htpasswd(dir: string, user: string, password: string): string {
+  const hash = execFileSync('perl', ['-e', 'print crypt($ARGV[0], q($2b$05$) . $ARGV[1])', password, 'podruntestsaltpodrunte']).toString();
+  if (!hash.startsWith('$2b$05$')) throw new Error(`perl crypt made no bcrypt hash: ${hash}`);
+  const file = join(dir, 'htpasswd');
+  writeFileSync(file, `${user}:${hash}\n`);
+  return file;
+}
+
+/** A Docker/Podman auth file with `user:password` for `host`. */
+export function authFile(dir: string, host: string, user: string, password: string): string {
+  const file = join(dir, 'auth.json');
+  writeFileSync(file, JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } }));
+  return file;
+}
+
+export interface TokenServer {
+  realm: string;
+  cert: string;
+  /** The query strings of the token requests so far. */
+  requests(): string[];
+  stop(): Promise<void>;
+}
+
+/** registry-token-server.mjs on 127.0.0.1:port in the stand-in host, with a fresh key and certificate. */
+export async function startTokenServer(dir: string, port: number, creds: string): Promise<TokenServer> {
+  const key = join(dir, 'token-key.pem');
+  const cert = join(dir, 'token-cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=podrun-test-token', '-days', '1'], { stdio: 'ignore' });
+  const script = join(import.meta.dirname, 'registry-token-server.mjs');
+  const proc = execa(...inStandInHost(process.execPath, [script, String(port), key, cert, TOKEN_ISSUER, creds]), { reject: false });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  await until('the token server to listen', () => out.includes('listening'), 15_000);
+  return {
+    realm: `http://127.0.0.1:${port}/token`,
+    cert,
+    requests: () => out.split('\n').filter((l) => l.startsWith('token ')).map((l) => l.slice('token '.length)),
+    stop: async () => {
+      proc.kill('SIGKILL');
+      await proc;
+    },
+  };
 }

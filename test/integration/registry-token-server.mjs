@@ -15,6 +15,7 @@ const b64url = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v))
 createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname !== '/token') return void res.writeHead(404).end();
+  process.stdout.write(`token ${url.search} ${req.headers.authorization ? 'with' : 'without'} credentials\n`);
   if (req.headers.authorization !== `Basic ${Buffer.from(creds).toString('base64')}`) return void res.writeHead(401).end('{}');
   const access = url.searchParams.getAll('scope').map((s) => {
     const [type, name, actions] = s.split(':');

@@ -1,0 +1,161 @@
+// `podrun image pull` against a real registry: Debian's docker-registry on loopback ports
+// of this file's stand-in host namespace, with busybox pushed by skopeo. The image's ID is
+// printed; a second pull transfers no blob (counted in the registry's own log); a pull
+// killed with -9 midway (the namespace's loopback throttled by tc) leaves no image and
+// the store usable; Basic auth (htpasswd) and Bearer token auth (a token server the
+// registry trusts) take their credentials from an auth file.
+import { execa } from 'execa';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImageStore } from '../../src/image/store/store.js';
+import { canRun, inStandInHost, newRoot, PODRUN, podrun, removeRoot, standInHost, until } from './helpers.js';
+import {
+  authFile,
+  busyboxLayout,
+  configDigest,
+  htpasswd,
+  push,
+  registryMissing,
+  startRegistry,
+  startTokenServer,
+  type Registry,
+  type TokenServer,
+} from './registry-fixture.js';
+
+const runnable = canRun && !registryMissing;
+if (canRun && registryMissing) process.stderr.write(`image-pull tests skipped: ${registryMissing}`);
+
+const root = runnable ? newRoot('pull') : '/nonexistent';
+const work = runnable ? mkdtempSync(join(tmpdir(), 'podrun-test-pullwork-')) : '/nonexistent';
+/** No auth file of the machine's may leak into these tests: REGISTRY_AUTH_FILE is the only one read. */
+const noAuth = { REGISTRY_AUTH_FILE: join(work, 'no-auth.json') };
+
+let layout = '';
+let bigLayout = '';
+let open: Registry;
+let basic: Registry;
+let bearer: Registry;
+let tokens: TokenServer;
+
+const storeOf = (r: string) => ImageStore.open(join(r, 'images'));
+const blobGets = (reg: Registry) => reg.requests().filter((q) => q.method === 'GET' && q.uri.includes('/blobs/'));
+
+describe.skipIf(!runnable)('image pull from a registry', () => {
+  beforeAll(async () => {
+    layout = busyboxLayout();
+    bigLayout = busyboxLayout(24 << 20);
+    open = await startRegistry(5000);
+    await push(layout, open, 'busybox:1.36');
+    await push(bigLayout, open, 'big:1.36');
+    basic = await startRegistry(5001, { htpasswd: htpasswd(work, 'alice', 'wonder land') });
+    await push(layout, basic, 'private/busybox:1.36', 'alice:wonder land');
+    tokens = await startTokenServer(work, 5003, 'bob:builder');
+    bearer = await startRegistry(5002, { token: { realm: tokens.realm, cert: tokens.cert } });
+    await push(layout, bearer, 'team/busybox:1.36', 'bob:builder');
+  });
+
+  afterAll(async () => {
+    for (const s of [open, basic, bearer, tokens]) await s?.stop();
+    await removeRoot(root);
+    rmSync(work, { recursive: true, force: true });
+    for (const l of [layout, bigLayout]) if (l) rmSync(join(l, '..'), { recursive: true, force: true });
+  });
+
+  it('pulls, printing only the image ID without a terminal, and records the normalised name', async () => {
+    const r = await podrun(root, ['image', 'pull', `${open.host}/busybox:1.36`], { env: noAuth });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(`${configDigest(layout)}`);
+    const image = storeOf(root).find(`${open.host}/busybox:1.36`);
+    expect(image?.id).toBe(configDigest(layout));
+    expect(image?.names).toEqual([`${open.host}/busybox:1.36`]);
+    // Nothing of the pull's temporary layout is left.
+    expect(readdirSync(join(root, 'images', 'tmp'))).toEqual([]);
+  });
+
+  it('a second pull of the same image downloads no blob', async () => {
+    const before = blobGets(open).length;
+    const r = await podrun(root, ['image', 'pull', `${open.host}/busybox:1.36`], { env: noAuth });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(configDigest(layout));
+    expect(blobGets(open).slice(before)).toEqual([]);
+  });
+
+  it('a missing tag or repository fails with one line naming the reference, the registry and its answer', async () => {
+    for (const [ref, why] of [
+      [`${open.host}/busybox:nope`, 'manifest nope: 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)'],
+      [`${open.host}/nothing:1`, 'manifest 1: 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)'],
+    ]) {
+      const r = await podrun(root, ['image', 'pull', ref!], { env: noAuth });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toBe(`podrun: pulling ${ref} from ${open.host}: ${why}`);
+    }
+    const r = await podrun(root, ['image', 'pull', '127.0.0.1:5999/busybox:1.36'], { env: noAuth });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe('podrun: pulling 127.0.0.1:5999/busybox:1.36 from 127.0.0.1:5999: ECONNREFUSED');
+  });
+
+  it('a pull killed with -9 midway leaves no image and a usable store; the pull again works', async () => {
+    const r2 = newRoot('pullkill');
+    const ns = standInHost();
+    // 4 MB/s on the namespace's loopback: the 24 MiB layer takes ~6 s. (The burst must hold a
+    // whole 64 KiB loopback packet, or tbf drops them all.)
+    execFileSync('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', '32mbit', 'burst', '256kb', 'latency', '50ms']);
+    try {
+      const proc = execa(...inStandInHost(PODRUN, ['--root', r2, 'image', 'pull', `${open.host}/big:1.36`]), { reject: false, env: noAuth });
+      const tmpRoot = join(r2, 'images', 'tmp');
+      // Killed once a blob is partly on disk.
+      await until('a blob partly downloaded', () => {
+        if (!existsSync(tmpRoot)) return false;
+        for (const d of readdirSync(tmpRoot)) {
+          const blobs = join(tmpRoot, d, 'blobs', 'sha256');
+          if (existsSync(blobs) && readdirSync(blobs).some((f) => statSync(join(blobs, f)).size > 1 << 20)) return true;
+        }
+        return false;
+      }, 20_000, 50);
+      proc.kill('SIGKILL');
+      const res = await proc;
+      expect(res.signal).toBe('SIGKILL');
+    } finally {
+      execFileSync('tc', ['-n', ns, 'qdisc', 'del', 'dev', 'lo', 'root']);
+    }
+    expect(storeOf(r2).find(`${open.host}/big:1.36`)).toBeUndefined();
+    const r = await podrun(r2, ['image', 'pull', `${open.host}/big:1.36`], { env: noAuth });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(configDigest(bigLayout));
+    expect(storeOf(r2).find(`${open.host}/big:1.36`)?.id).toBe(configDigest(bigLayout));
+    await removeRoot(r2);
+  });
+
+  it('Basic auth: refused without credentials, pulled with the auth file', async () => {
+    const ref = `${basic.host}/private/busybox:1.36`;
+    const denied = await podrun(root, ['image', 'pull', ref], { env: noAuth });
+    expect(denied.exitCode).toBe(1);
+    expect(denied.stderr).toBe(`podrun: pulling ${ref} from ${basic.host}: authentication required (Basic) and no credentials for ${basic.host} in the auth files`);
+    const wrong = await podrun(root, ['image', 'pull', ref], { env: { REGISTRY_AUTH_FILE: authFile(mkdtempSync(join(work, 'a-')), basic.host, 'alice', 'nope') } });
+    expect(wrong.exitCode).toBe(1);
+    expect(wrong.stderr).toBe(`podrun: pulling ${ref} from ${basic.host}: the registry refused the credentials (401 Unauthorized)`);
+    const r = await podrun(root, ['image', 'pull', ref], { env: { REGISTRY_AUTH_FILE: authFile(mkdtempSync(join(work, 'a-')), basic.host, 'alice', 'wonder land') } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(configDigest(layout));
+  });
+
+  it('Bearer token auth: one token from the realm with the auth file credentials', async () => {
+    const ref = `${bearer.host}/team/busybox:1.36`;
+    const denied = await podrun(root, ['image', 'pull', ref], { env: noAuth });
+    expect(denied.exitCode).toBe(1);
+    expect(denied.stderr).toBe(`podrun: pulling ${ref} from ${bearer.host}: the token server ${tokens.realm}: 401 Unauthorized (no credentials in the auth files)`);
+    const before = tokens.requests().length;
+    const r2 = newRoot('pulltoken');
+    const r = await podrun(r2, ['image', 'pull', ref], { env: { REGISTRY_AUTH_FILE: authFile(mkdtempSync(join(work, 'a-')), bearer.host, 'bob', 'builder') } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe(configDigest(layout));
+    expect(tokens.requests().slice(before)).toEqual([`?service=podrun-test&scope=${encodeURIComponent('repository:team/busybox:pull')} with credentials`]);
+    // Every blob came through the token (none refused after the first challenge).
+    expect(bearer.requests().filter((q) => q.uri.includes('/blobs/') && q.method === 'GET').map((q) => q.status)).toEqual([200, 200]);
+    await removeRoot(r2);
+  });
+});
