@@ -39,6 +39,8 @@ let open: Registry;
 let basic: Registry;
 let bearer: Registry;
 let tokens: TokenServer;
+/** Roots of single tests, removed with the file's. */
+const extraRoots: string[] = [];
 
 const storeOf = (r: string) => ImageStore.open(join(r, 'images'));
 const blobGets = (reg: Registry) => reg.requests().filter((q) => q.method === 'GET' && q.uri.includes('/blobs/'));
@@ -59,7 +61,7 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
 
   afterAll(async () => {
     for (const s of [open, basic, bearer, tokens]) await s?.stop();
-    await removeRoot(root);
+    for (const r of [root, ...extraRoots]) await removeRoot(r);
     rmSync(work, { recursive: true, force: true });
     for (const l of [layout, bigLayout]) if (l) rmSync(join(l, '..'), { recursive: true, force: true });
   });
@@ -100,6 +102,7 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
 
   it('a pull killed with -9 midway leaves no image and a usable store; the pull again works', async () => {
     const r2 = newRoot('pullkill');
+    extraRoots.push(r2);
     const ns = standInHost();
     // 4 MB/s on the namespace's loopback: the 24 MiB layer takes ~6 s. (The burst must hold a
     // whole 64 KiB loopback packet, or tbf drops them all.)
@@ -127,7 +130,6 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(configDigest(bigLayout));
     expect(storeOf(r2).find(`${open.host}/big:1.36`)?.id).toBe(configDigest(bigLayout));
-    await removeRoot(r2);
   });
 
   it('Basic auth: refused without credentials, pulled with the auth file', async () => {
@@ -150,12 +152,12 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     expect(denied.stderr).toBe(`podrun: pulling ${ref} from ${bearer.host}: the token server ${tokens.realm}: 401 Unauthorized (no credentials in the auth files)`);
     const before = tokens.requests().length;
     const r2 = newRoot('pulltoken');
+    extraRoots.push(r2);
     const r = await podrun(r2, ['image', 'pull', ref], { env: { REGISTRY_AUTH_FILE: authFile(mkdtempSync(join(work, 'a-')), bearer.host, 'bob', 'builder') } });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(configDigest(layout));
     expect(tokens.requests().slice(before)).toEqual([`?service=podrun-test&scope=${encodeURIComponent('repository:team/busybox:pull')} with credentials`]);
     // Every blob came through the token (none refused after the first challenge).
     expect(bearer.requests().filter((q) => q.uri.includes('/blobs/') && q.method === 'GET').map((q) => q.status)).toEqual([200, 200]);
-    await removeRoot(r2);
   });
 });

@@ -73,7 +73,11 @@ export async function startRegistry(port: number, auth?: RegistryAuth): Promise<
   };
 }
 
-/** An OCI layout of the busybox fixture (tag 1.36), with an extra file of `extraBytes` random bytes as a second layer. */
+/**
+ * An OCI layout of the busybox fixture (tag 1.36), with an extra file of `extraBytes` random
+ * bytes as a second layer. Keep `extraBytes` a multiple of 512: umoci 0.4 writes a single
+ * inserted file without the tar padding after it (GNU tar refuses such a layer too).
+ */
 export function busyboxLayout(extraBytes = 0): string {
   const dir = mkdtempSync(join(tmpdir(), 'podrun-test-layout-'));
   const layout = join(dir, 'oci');
