@@ -33,7 +33,7 @@ export interface PodrunFeatures {
   /** Pod networking beyond loopback (pod IPs, a bridge): built. */
   networking: boolean;
   seccomp: boolean;
-  /** Image references (registries, image stores). */
+  /** Named images from the content-addressed store (import, list, inspect, rm; pull when wired). */
   images: boolean;
   /** resources.limits and requests. */
   resourceLimits: boolean;
@@ -102,7 +102,7 @@ export function hostInfo(stateRoot: string): PodrunInfo {
       capabilities: true,
       networking: true,
       seccomp: true,
-      images: false,
+      images: true,
       resourceLimits: false,
       terminals: false,
     },

@@ -5,6 +5,7 @@ import { StatePaths, resolveRoot } from '../state/paths.js';
 import { PodrunError, UsageError } from '../util/errors.js';
 import { report } from './report.js';
 import { SupervisorClient } from './client.js';
+import { registerImageCommands } from './verbs/image.js';
 
 function ctx(cmd: Command): { state: StatePaths; client: SupervisorClient } {
   const state = new StatePaths(resolveRoot(cmd.optsWithGlobals().root as string | undefined));
@@ -187,16 +188,7 @@ export function build(): Command {
       info(resolveRoot(cmd.optsWithGlobals().root as string | undefined), o.output);
     });
 
-  const image = program.command('image').description('the image store: pull');
-  image
-    .command('pull')
-    .description('pull an image from a registry (OCI distribution API v2) into the store; print its ID')
-    .option('--insecure', 'allow plain HTTP and unverified TLS for this registry', false)
-    .argument('<reference>')
-    .action(async (reference: string, o: { insecure: boolean }, cmd: Command) => {
-      const { pull } = await import('./verbs/image-pull.js');
-      await pull(ctx(cmd).state, reference, o);
-    });
+  registerImageCommands(program);
 
   return program;
 }

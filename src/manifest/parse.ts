@@ -19,6 +19,7 @@ import { isScalar, parseAllDocuments } from 'yaml';
 import { checkAppArmorAnnotations, LSM_FIELDS, parseLsm } from './lsm.js';
 import { MAX_ID, parsePodGroups, POD_GROUP_FIELDS } from './pod-groups.js';
 import { checkRunAsNonRoot } from './run-as-non-root.js';
+import { parseImageReference } from '../model/image-reference.js';
 import { parseSysctls } from './sysctls.js';
 import {
   absolutePath,
@@ -491,11 +492,10 @@ function parseContainer(
   containerNames.add(name);
 
   const image = reqString(c, 'image', path);
+  // A named image must be a valid reference (Kubernetes' InvalidImageName, refused at once).
   if (!isAbsolute(image)) {
-    fail(
-      join(path, 'image'),
-      `${quote(image)}: only absolute paths of a root filesystem directory or tarball, or "/", are supported yet`,
-    );
+    const ref = parseImageReference(image);
+    if (typeof ref === 'string') fail(join(path, 'image'), ref);
   }
 
   const command = optStringArray(c, 'command', path);

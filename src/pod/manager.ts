@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerArgv, type InitConfig, type LsmLabels } from '../container/init-config.js';
+import type { LsmLabels } from '../container/init-config.js';
+import { storedImage, type StoredImage } from './container-image.js';
 import type { SeccompProfileFile } from '../container/seccomp/profile.js';
 import { selectSeccompProfile } from '../container/seccomp/select.js';
 import { hostLsm, selectLsmLabels } from '../container/lsm.js';
@@ -117,13 +118,22 @@ export class PodManager {
         ...pod.spec.initContainers.map((c, i) => ({ c, init: true, field: `spec.initContainers[${i}]` })),
         ...pod.spec.containers.map((c, i) => ({ c, init: false, field: `spec.containers[${i}]` })),
       ];
-      const images = new Map<string, InitConfig['image']>();
+      const images = new Map<string, StoredImage>();
       const seccomp = new Map<string, SeccompProfileFile | null>();
       const lsm = new Map<string, LsmLabels>();
       const host = hostLsm();
       for (const { c, field } of all) {
-        images.set(c.name, await this.runtime.resolveImage(c.image, `${field}.image`, this.state.imageCache));
-        containerArgv(c, new Map(), field); // command is required for path images
+        const image = await this.runtime.resolveImage({
+          image: c.image,
+          field: `${field}.image`,
+          container: c.name,
+          ...(c.imagePullPolicy ? { pullPolicy: c.imagePullPolicy } : {}),
+          cacheDir: this.state.imageCache,
+          storeRoot: this.state.imageStore,
+          // A named image is held for the pod while its record names this uid (no GC under it).
+          holder: { uid: pod.metadata.uid, record: paths.record },
+        });
+        images.set(c.name, storedImage(pod, c, field, image));
         seccomp.set(c.name, selectSeccompProfile(pod, c, field, this.state.seccompDir));
         lsm.set(c.name, selectLsmLabels(pod, c, field, host));
       }

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { ContainerRecord, SandboxRecord } from '../state/records.js';
 import type { PodPaths } from '../state/paths.js';
 import type { Pod } from '../model/pod.js';
-import type { ResolvedImage } from '../image/resolve.js';
+import type { ContainerImage, ImageRequest } from '../image/container-image.js';
 import type { EventInput } from '../events/types.js';
 import type { SpawnRequest } from '../container/spawn-container.js';
 import type { ProbeOutcome } from '../probe/types.js';
@@ -57,7 +57,8 @@ export interface PodRuntime {
   destroySandbox(paths: PodPaths, cgroup: string | undefined): void;
   startPauseHolder(rec: SandboxRecord): { pid: number; pidStart: number };
 
-  resolveImage(image: string, field: string, cacheDir: string): Promise<ResolvedImage>;
+  /** A path image, or a named one from the store (pulled when its policy says so). */
+  resolveImage(req: ImageRequest): Promise<ContainerImage>;
   /** A probe or lifecycle-hook handler against a container (exec, network, sleep). */
   runHandler(ctx: HandlerContext, c: ContainerRecord, h: Handler, o: HandlerOptions): Promise<ProbeOutcome>;
   recordEvent(paths: PodPaths, ev: EventInput): void;

@@ -44,7 +44,7 @@ describe('host info', () => {
   it('states the features not built yet as false, and networking (built) as true', () => {
     const { networking, seccomp, images, resourceLimits, terminals } = info.features;
     expect({ networking, seccomp, images, resourceLimits, terminals }).toEqual({
-      networking: true, seccomp: true, images: false, resourceLimits: false, terminals: false,
+      networking: true, seccomp: true, images: true, resourceLimits: false, terminals: false,
     });
   });
 

@@ -164,7 +164,7 @@ export class FakeRuntime implements PodRuntime {
     this.pauseAlive = false;
   }
 
-  resolveImage: PodRuntime['resolveImage'] = async (image) => {
+  resolveImage: PodRuntime['resolveImage'] = async ({ image }) => {
     this.calls.push({ op: 'resolveImage', image });
     return { kind: 'host' };
   };

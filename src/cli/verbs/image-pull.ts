@@ -1,26 +1,33 @@
 // image pull: a registry's image into the store; prints the image ID. On a terminal,
 // stderr shows each layer's progress; otherwise only the ID is printed. Ctrl-C (or TERM)
 // stops the downloads and removes what they wrote.
-import { pullImage } from '../../image/registry/pull.js';
-import { ImageStore } from '../../image/store/store.js';
 import type { StatePaths } from '../../state/paths.js';
-import { TransferProgress } from '../transfer-progress.js';
+import type { ImageSubcommand } from './image.js';
 
-export async function pull(state: StatePaths, reference: string, o: { insecure: boolean }): Promise<void> {
+async function pull(state: StatePaths, reference: string, o: { insecure: boolean }): Promise<void> {
+  const [{ pullImage }, { ImageStore }, { terminalProgress }] = await Promise.all([
+    import('../../image/registry/pull.js'),
+    import('../../image/store/store.js'),
+    import('../progress.js'),
+  ]);
   const store = ImageStore.open(state.imageStore);
-  const progress = process.stderr.isTTY ? new TransferProgress(process.stderr) : undefined;
+  const progress = terminalProgress();
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    const id = await pullImage(store, reference, {
-      insecure: o.insecure,
-      signal: stop.signal,
-      ...(progress ? { progress: (p) => progress.update(p.layer, p.done, p.total) } : {}),
-    });
-    progress?.finish();
+    const id = await pullImage(store, reference, { insecure: o.insecure, signal: stop.signal, ...(progress ? { progress } : {}) });
     process.stdout.write(id + '\n');
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   }
 }
+
+export const pullVerb: ImageSubcommand = (image, state) => {
+  image
+    .command('pull')
+    .description('pull an image from a registry (OCI distribution API v2) into the store; print its ID')
+    .option('--insecure', 'allow plain HTTP and unverified TLS for this registry', false)
+    .argument('<reference>')
+    .action((reference: string, o: { insecure: boolean }, cmd) => pull(state(cmd), reference, o));
+};
