@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageStore } from '../../src/image/store/store.js';
-import { canRun, inStandInHost, newRoot, PODRUN, podrun, removeRoot, standInHost, until } from './helpers.js';
+import { canRun, inStandInHost, leftovers, manifest, networkLeftovers, newRoot, ok, PODRUN, podrun, removeRoot, runPod, standInHost, until } from './helpers.js';
 import {
   authFile,
   busyboxLayout,
@@ -100,6 +100,32 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     expect(r.stderr).toBe('podrun: pulling 127.0.0.1:5999/busybox:1.36 from 127.0.0.1:5999: ECONNREFUSED');
   });
 
+  it('a pod naming the registry image runs: create pulls it into a store that lacks it', async () => {
+    const r3 = newRoot('pullrun');
+    extraRoots.push(r3);
+    const before = blobGets(open).length;
+    const pod = manifest('reg-run', [{ name: 'c', image: `${open.host}/busybox:1.36`, command: ['sh', '-c', 'echo from-the-registry'] }], { restartPolicy: 'Never' });
+    expect(await runPod(r3, pod)).toBe('reg-run');
+    await ok(r3, ['wait', '--for', 'completed', '--timeout', '30', 'reg-run']);
+    expect((await ok(r3, ['logs', 'reg-run'])).trim()).toBe('from-the-registry');
+    expect(blobGets(open).length - before).toBe(2);
+    expect(storeOf(r3).find(`${open.host}/busybox:1.36`)?.id).toBe(configDigest(layout));
+    await ok(r3, ['rm', '-f', 'reg-run']);
+    expect(leftovers(r3)).toMatchObject({ mounts: [], pods: [] });
+  });
+
+  it('an image the registry does not have fails create with exit 1 and one line, leaving nothing', async () => {
+    const r4 = newRoot('pullmiss');
+    extraRoots.push(r4);
+    const ref = `${open.host}/busybox:nope`;
+    const r = await podrun(r4, ['create', '-f', '-'], { input: manifest('reg-miss', [{ name: 'c', image: ref, command: ['true'] }]) });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(`podrun: container "c": image "${ref}": pull failed: pulling ${ref} from ${open.host}: manifest nope: 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)`);
+    expect(leftovers(r4)).toMatchObject({ mounts: [], pods: [] });
+    expect(await networkLeftovers(r4)).toEqual({ links: [], leases: [], nftTables: [] });
+    expect(readdirSync(join(r4, 'images', 'tmp'))).toEqual([]);
+  });
+
   it('a pull killed with -9 midway leaves no image and a usable store; the pull again works', async () => {
     const r2 = newRoot('pullkill');
     extraRoots.push(r2);
@@ -125,7 +151,8 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     } finally {
       execFileSync('tc', ['-n', ns, 'qdisc', 'del', 'dev', 'lo', 'root']);
     }
-    expect(storeOf(r2).find(`${open.host}/big:1.36`)).toBeUndefined();
+    // No image, not even a partial one, and the store still answers.
+    expect(JSON.parse(await ok(r2, ['image', 'list', '-o', 'json']))).toEqual({ images: [] });
     const r = await podrun(r2, ['image', 'pull', `${open.host}/big:1.36`], { env: noAuth });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(configDigest(bigLayout));
