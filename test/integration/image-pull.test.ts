@@ -19,6 +19,7 @@ import {
   htpasswd,
   push,
   registryMissing,
+  selfSigned,
   startRegistry,
   startTokenServer,
   type Registry,
@@ -39,6 +40,7 @@ let open: Registry;
 let basic: Registry;
 let bearer: Registry;
 let tokens: TokenServer;
+let secure: Registry;
 /** Roots of single tests, removed with the file's. */
 const extraRoots: string[] = [];
 
@@ -57,10 +59,12 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     tokens = await startTokenServer(work, 5003, 'bob:builder');
     bearer = await startRegistry(5002, { token: { realm: tokens.realm, cert: tokens.cert } });
     await push(layout, bearer, 'team/busybox:1.36', 'bob:builder');
+    secure = await startRegistry(5004, undefined, selfSigned(work, 'registry'));
+    await push(layout, secure, 'busybox:1.36');
   });
 
   afterAll(async () => {
-    for (const s of [open, basic, bearer, tokens]) await s?.stop();
+    for (const s of [open, basic, bearer, tokens, secure]) await s?.stop();
     for (const r of [root, ...extraRoots]) await removeRoot(r);
     rmSync(work, { recursive: true, force: true });
     for (const l of [layout, bigLayout]) if (l) rmSync(join(l, '..'), { recursive: true, force: true });
@@ -76,6 +80,15 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     expect(image?.names).toEqual([`${open.host}/busybox:1.36`]);
     // Nothing of the pull's temporary layout is left.
     expect(readdirSync(join(root, 'images', 'tmp'))).toEqual([]);
+  });
+
+  it('a loopback registry over HTTPS (self-signed) is reached after the plain-HTTP attempt', async () => {
+    const r5 = newRoot('pulltls');
+    extraRoots.push(r5);
+    const r = await podrun(r5, ['image', 'pull', `${secure.host}/busybox:1.36`], { env: noAuth });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe(configDigest(layout));
+    expect(blobGets(secure).map((q) => q.status)).toEqual([200, 200]);
   });
 
   it('a second pull of the same image downloads no blob', async () => {

@@ -40,15 +40,18 @@ export interface Registry {
 
 export type RegistryAuth = { htpasswd: string } | { token: { realm: string; cert: string } };
 
-/** Starts docker-registry on 127.0.0.1:port in the stand-in host, open or with Basic (htpasswd) or token auth. */
-export async function startRegistry(port: number, auth?: RegistryAuth): Promise<Registry> {
+/**
+ * Starts docker-registry on 127.0.0.1:port in the stand-in host: open or with Basic
+ * (htpasswd) or token auth, over plain HTTP or, with `tls`, HTTPS with that key and certificate.
+ */
+export async function startRegistry(port: number, auth?: RegistryAuth, tls?: { key: string; cert: string }): Promise<Registry> {
   const dir = mkdtempSync(join(tmpdir(), 'podrun-test-registry-'));
   const log = join(dir, 'registry.log');
   const config = [
     'version: 0.1',
     'log: {level: info, formatter: json, accesslog: {disabled: true}}',
     `storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}, delete: {enabled: true}}`,
-    `http: {addr: "127.0.0.1:${port}", secret: podrun-test}`,
+    `http: {addr: "127.0.0.1:${port}", secret: podrun-test${tls ? `, tls: {certificate: ${tls.cert}, key: ${tls.key}}` : ''}}`,
     ...(auth && 'htpasswd' in auth ? [`auth: {htpasswd: {realm: podrun-test, path: ${auth.htpasswd}}}`] : []),
     ...(auth && 'token' in auth
       ? [`auth: {token: {realm: "${auth.token.realm}", service: podrun-test, issuer: ${TOKEN_ISSUER}, rootcertbundle: ${auth.token.cert}}}`]
@@ -132,11 +135,18 @@ export interface TokenServer {
   stop(): Promise<void>;
 }
 
+/** A fresh RSA key and self-signed certificate (for 127.0.0.1) in `dir`. */
+export function selfSigned(dir: string, name: string): { key: string; cert: string } {
+  const key = join(dir, `${name}-key.pem`);
+  const cert = join(dir, `${name}-cert.pem`);
+  const args = ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', `/CN=podrun-test-${name}`, '-days', '1'];
+  execFileSync('openssl', [...args, '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  return { key, cert };
+}
+
 /** registry-token-server.mjs on 127.0.0.1:port in the stand-in host, with a fresh key and certificate. */
 export async function startTokenServer(dir: string, port: number, creds: string): Promise<TokenServer> {
-  const key = join(dir, 'token-key.pem');
-  const cert = join(dir, 'token-cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=podrun-test-token', '-days', '1'], { stdio: 'ignore' });
+  const { key, cert } = selfSigned(dir, 'token');
   const script = join(import.meta.dirname, 'registry-token-server.mjs');
   const proc = execa(...inStandInHost(process.execPath, [script, String(port), key, cert, TOKEN_ISSUER, creds]), { reject: false });
   let out = '';

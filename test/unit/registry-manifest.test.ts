@@ -59,11 +59,15 @@ describe('endpoints', () => {
     ['registry.example', false],
   ])('loopback %s: %s', (h, want) => expect(isLoopbackHost(h)).toBe(want));
 
-  it('HTTPS only, except loopback and --insecure (HTTPS unverified first, then HTTP)', () => {
+  it('HTTPS only, except loopback (plain HTTP first) and --insecure (unverified HTTPS first)', () => {
     expect(registryEndpoints('docker.io', false)).toEqual([{ domain: 'docker.io', base: 'https://registry-1.docker.io', verifyTls: true }]);
     expect(registryEndpoints('quay.io', false)).toEqual([{ domain: 'quay.io', base: 'https://quay.io', verifyTls: true }]);
-    expect(registryEndpoints('127.0.0.1:5000', false).map((e) => e.base)).toEqual(['https://127.0.0.1:5000', 'http://127.0.0.1:5000']);
-    expect(registryEndpoints('[::1]:5000', false).map((e) => e.base)).toEqual(['https://[::1]:5000', 'http://[::1]:5000']);
+    expect(registryEndpoints('127.0.0.1:5000', false).map((e) => [e.base, e.verifyTls])).toEqual([
+      ['http://127.0.0.1:5000', false],
+      ['https://127.0.0.1:5000', false],
+    ]);
+    expect(registryEndpoints('[::1]:5000', true).map((e) => e.base)).toEqual(['http://[::1]:5000', 'https://[::1]:5000']);
+    expect(registryEndpoints('localhost', false).map((e) => e.base)).toEqual(['http://localhost', 'https://localhost']);
     expect(registryEndpoints('reg.lan:5000', true).map((e) => [e.base, e.verifyTls])).toEqual([
       ['https://reg.lan:5000', false],
       ['http://reg.lan:5000', false],

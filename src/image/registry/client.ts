@@ -40,10 +40,15 @@ export class RegistryClient {
     this.agents.close();
   }
 
-  /** GET /v2/ on each candidate endpoint until one answers; answers its challenge up front. */
+  /**
+   * GET /v2/ on each candidate endpoint until one answers as a registry; answers its
+   * challenge up front. A plain-HTTP attempt answered 400 is an HTTPS server's reply
+   * ("Client sent an HTTP request to an HTTPS server"): the next endpoint is tried.
+   */
   async connect(): Promise<void> {
+    const candidates = registryEndpoints(this.ref.domain, this.insecure);
     let lastError: unknown;
-    for (const ep of registryEndpoints(this.ref.domain, this.insecure)) {
+    for (const [i, ep] of candidates.entries()) {
       let res: HttpResponse;
       try {
         res = await this.send(ep, new URL(`${ep.base}/v2/`), {});
@@ -53,6 +58,10 @@ export class RegistryClient {
         continue;
       }
       res.body.resume();
+      if (res.status === 400 && ep.base.startsWith('http:') && i < candidates.length - 1) {
+        lastError = new Error(`GET ${ep.base}/v2/ answered 400`);
+        continue;
+      }
       this.endpoint = ep;
       if (res.status === 401) await this.authorize(res.challenges, undefined);
       else if (res.status !== 200) throw new Error(`GET /v2/ answered ${statusText(res)}: not a registry (OCI distribution API v2)`);

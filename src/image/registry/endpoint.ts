@@ -1,9 +1,10 @@
 // Where a registry is and how to talk to it. docker.io is served at registry-1.docker.io
 // (Docker's and Podman's mapping); every other domain is its own host. HTTPS with verified
-// certificates always, except for loopback registries (localhost, 127.0.0.0/8, ::1) and with
-// --insecure, as the CLI contract says: those are tried over HTTPS without certificate
-// checks first and then over plain HTTP, as Docker treats its insecure registries (which
-// include 127.0.0.0/8 by default).
+// certificates always, except, as the CLI contract says, for loopback registries
+// (localhost, 127.0.0.0/8, ::1), which are tried over plain HTTP first and then over HTTPS
+// without certificate checks, and with --insecure, where the order is the other way round
+// (as Docker treats its insecure registries). Loopback registries are nearly always plain
+// HTTP; trying TLS first would cost a process ~25 ms of TLS set-up for nothing.
 import { DEFAULT_DOMAIN } from '../../model/image-reference.js';
 
 export interface RegistryEndpoint {
@@ -37,14 +38,13 @@ export function plainHttpAllowed(domain: string, insecure: boolean): boolean {
   return insecure || isLoopbackHost(hostOf(domain));
 }
 
-/** The endpoints to try, in order: HTTPS, then (where allowed) plain HTTP. */
+/** The endpoints to try, in order. */
 export function registryEndpoints(domain: string, insecure: boolean): RegistryEndpoint[] {
   const server = domain === DEFAULT_DOMAIN ? DOCKER_HUB_HOST : domain;
   if (!plainHttpAllowed(server, insecure)) return [{ domain, base: `https://${server}`, verifyTls: true }];
-  return [
-    { domain, base: `https://${server}`, verifyTls: false },
-    { domain, base: `http://${server}`, verifyTls: false },
-  ];
+  const tls = { domain, base: `https://${server}`, verifyTls: false };
+  const plain = { domain, base: `http://${server}`, verifyTls: false };
+  return isLoopbackHost(hostOf(server)) ? [plain, tls] : [tls, plain];
 }
 
 /** /v2/<name>/manifests/<tag or digest> */
