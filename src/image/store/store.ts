@@ -87,6 +87,8 @@ export class ImageStore {
   static open(root: string): ImageStore {
     const abs = resolve(root);
     for (const d of ['', 'blobs/sha256', 'layers', 'l', 'tmp', 'locks', 'holds']) mkdirSync(join(abs, d), { recursive: true, mode: 0o700 });
+    // What a killed import or pull left (its owner is dead: no one else can be using it).
+    reclaimTempDirs(join(abs, 'tmp'));
     return new ImageStore(abs);
   }
 
