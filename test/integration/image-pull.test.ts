@@ -148,12 +148,12 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     execFileSync('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', '32mbit', 'burst', '256kb', 'latency', '50ms']);
     try {
       const proc = execa(...inStandInHost(PODRUN, ['--root', r2, 'image', 'pull', `${open.host}/big:1.36`]), { reject: false, env: noAuth });
-      const tmpRoot = join(r2, 'images', 'tmp');
+      const pulling = join(r2, 'images', 'tmp');
       // Killed once a blob is partly on disk.
       await until('a blob partly downloaded', () => {
-        if (!existsSync(tmpRoot)) return false;
-        for (const d of readdirSync(tmpRoot)) {
-          const blobs = join(tmpRoot, d, 'blobs', 'sha256');
+        if (!existsSync(pulling)) return false;
+        for (const d of readdirSync(pulling)) {
+          const blobs = join(pulling, d, 'blobs', 'sha256');
           if (existsSync(blobs) && readdirSync(blobs).some((f) => statSync(join(blobs, f)).size > 1 << 20)) return true;
         }
         return false;
@@ -164,8 +164,13 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     } finally {
       execFileSync('tc', ['-n', ns, 'qdisc', 'del', 'dev', 'lo', 'root']);
     }
-    // No image, not even a partial one, and the store still answers.
+    // What the killed pull left is its temporary directory only...
+    const tmpRoot = join(r2, 'images', 'tmp');
+    expect(readdirSync(tmpRoot).map((d) => d.split('.')[0])).toEqual(['pull']);
+    expect(readdirSync(join(r2, 'images', 'blobs', 'sha256'))).toEqual([]);
+    // ...no image is listed, and the store reclaims the directory of its dead owner.
     expect(JSON.parse(await ok(r2, ['image', 'list', '-o', 'json']))).toEqual({ images: [] });
+    expect(readdirSync(tmpRoot)).toEqual([]);
     const r = await podrun(r2, ['image', 'pull', `${open.host}/big:1.36`], { env: noAuth });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(configDigest(bigLayout));
