@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageStore } from '../../src/image/store/store.js';
-import { canRun, inStandInHost, leftovers, manifest, networkLeftovers, newRoot, ok, PODRUN, podrun, removeRoot, runPod, standInHost, until } from './helpers.js';
+import { canRun, hostIp, inStandInHost, leftovers, manifest, networkLeftovers, newRoot, ok, PODRUN, podrun, removeRoot, runPod, standInHost, until } from './helpers.js';
 import {
   authFile,
   busyboxLayout,
@@ -41,6 +41,9 @@ let basic: Registry;
 let bearer: Registry;
 let tokens: TokenServer;
 let secure: Registry;
+let remote: Registry;
+let remoteTls: Registry;
+const REMOTE = '10.123.0.1';
 /** Roots of single tests, removed with the file's. */
 const extraRoots: string[] = [];
 
@@ -54,17 +57,23 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     open = await startRegistry(5000);
     await push(layout, open, 'busybox:1.36');
     await push(bigLayout, open, 'big:1.36');
-    basic = await startRegistry(5001, { htpasswd: htpasswd(work, 'alice', 'wonder land') });
+    basic = await startRegistry(5001, { auth: { htpasswd: htpasswd(work, 'alice', 'wonder land') } });
     await push(layout, basic, 'private/busybox:1.36', 'alice:wonder land');
     tokens = await startTokenServer(work, 5003, 'bob:builder');
-    bearer = await startRegistry(5002, { token: { realm: tokens.realm, cert: tokens.cert } });
+    bearer = await startRegistry(5002, { auth: { token: { realm: tokens.realm, cert: tokens.cert } } });
     await push(layout, bearer, 'team/busybox:1.36', 'bob:builder');
-    secure = await startRegistry(5004, undefined, selfSigned(work, 'registry'));
+    secure = await startRegistry(5004, { tls: selfSigned(work, 'registry') });
     await push(layout, secure, 'busybox:1.36');
+    // A registry on an address that is not loopback (in this file's namespace only).
+    await hostIp('addr', 'add', `${REMOTE}/32`, 'dev', 'lo');
+    remote = await startRegistry(5005, { address: REMOTE });
+    await push(layout, remote, 'busybox:1.36');
+    remoteTls = await startRegistry(5006, { address: REMOTE, tls: selfSigned(work, 'remote') });
+    await push(layout, remoteTls, 'busybox:1.36');
   });
 
   afterAll(async () => {
-    for (const s of [open, basic, bearer, tokens, secure]) await s?.stop();
+    for (const s of [open, basic, bearer, tokens, secure, remote, remoteTls]) await s?.stop();
     for (const r of [root, ...extraRoots]) await removeRoot(r);
     rmSync(work, { recursive: true, force: true });
     for (const l of [layout, bigLayout]) if (l) rmSync(join(l, '..'), { recursive: true, force: true });
@@ -91,6 +100,34 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     expect(blobGets(secure).map((q) => q.status)).toEqual([200, 200]);
   });
 
+  it('plain HTTP to a registry that is not on loopback needs --insecure', async () => {
+    const ref = `${remote.host}/busybox:1.36`;
+    const before = remote.requests().length;
+    const refused = await podrun(root, ['image', 'pull', ref], { env: noAuth });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toBe(`podrun: pulling ${ref} from ${remote.host}: the TLS handshake failed (wrong version number): a plain-HTTP registry needs --insecure`);
+    // Not one plain-HTTP request reached it.
+    expect(remote.requests().slice(before)).toEqual([]);
+    const r = await podrun(root, ['image', 'pull', '--insecure', ref], { env: noAuth });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe(configDigest(layout));
+  });
+
+  it('HTTPS to a registry that is not on loopback checks its certificate, unless --insecure', async () => {
+    const ref = `${remoteTls.host}/busybox:1.36`;
+    const refused = await podrun(root, ['image', 'pull', ref], { env: noAuth });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toBe(
+      `podrun: pulling ${ref} from ${remoteTls.host}: the TLS certificate is not trusted: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT; --insecure skips certificate checks)`,
+    );
+    const r5 = newRoot('pullinsecure');
+    extraRoots.push(r5);
+    const r = await podrun(r5, ['image', 'pull', '--insecure', ref], { env: noAuth });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe(configDigest(layout));
+    expect(blobGets(remoteTls).map((q) => q.status)).toEqual([200, 200]);
+  });
+
   it('a second pull of the same image downloads no blob', async () => {
     const before = blobGets(open).length;
     const r = await podrun(root, ['image', 'pull', `${open.host}/busybox:1.36`], { env: noAuth });
@@ -110,7 +147,7 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     }
     const r = await podrun(root, ['image', 'pull', '127.0.0.1:5999/busybox:1.36'], { env: noAuth });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toBe('podrun: pulling 127.0.0.1:5999/busybox:1.36 from 127.0.0.1:5999: ECONNREFUSED');
+    expect(r.stderr).toBe('podrun: pulling 127.0.0.1:5999/busybox:1.36 from 127.0.0.1:5999: connect ECONNREFUSED 127.0.0.1:5999');
   });
 
   it('a pod naming the registry image runs: create pulls it into a store that lacks it', async () => {

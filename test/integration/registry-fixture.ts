@@ -32,7 +32,7 @@ export interface RegistryRequest {
 }
 
 export interface Registry {
-  /** `127.0.0.1:PORT` */
+  /** `ADDRESS:PORT` */
   host: string;
   requests(): RegistryRequest[];
   stop(): Promise<void>;
@@ -40,18 +40,23 @@ export interface Registry {
 
 export type RegistryAuth = { htpasswd: string } | { token: { realm: string; cert: string } };
 
-/**
- * Starts docker-registry on 127.0.0.1:port in the stand-in host: open or with Basic
- * (htpasswd) or token auth, over plain HTTP or, with `tls`, HTTPS with that key and certificate.
- */
-export async function startRegistry(port: number, auth?: RegistryAuth, tls?: { key: string; cert: string }): Promise<Registry> {
+export interface RegistryOptions {
+  auth?: RegistryAuth;
+  /** HTTPS with this key and certificate (plain HTTP without). */
+  tls?: { key: string; cert: string };
+  /** The address to listen on; 127.0.0.1 unless given. */
+  address?: string;
+}
+
+/** Starts docker-registry on ADDRESS:port in the stand-in host: open, or with Basic (htpasswd) or token auth. */
+export async function startRegistry(port: number, { auth, tls, address = '127.0.0.1' }: RegistryOptions = {}): Promise<Registry> {
   const dir = mkdtempSync(join(tmpdir(), 'podrun-test-registry-'));
   const log = join(dir, 'registry.log');
   const config = [
     'version: 0.1',
     'log: {level: info, formatter: json, accesslog: {disabled: true}}',
     `storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}, delete: {enabled: true}}`,
-    `http: {addr: "127.0.0.1:${port}", secret: podrun-test${tls ? `, tls: {certificate: ${tls.cert}, key: ${tls.key}}` : ''}}`,
+    `http: {addr: "${address}:${port}", secret: podrun-test${tls ? `, tls: {certificate: ${tls.cert}, key: ${tls.key}}` : ''}}`,
     ...(auth && 'htpasswd' in auth ? [`auth: {htpasswd: {realm: podrun-test, path: ${auth.htpasswd}}}`] : []),
     ...(auth && 'token' in auth
       ? [`auth: {token: {realm: "${auth.token.realm}", service: podrun-test, issuer: ${TOKEN_ISSUER}, rootcertbundle: ${auth.token.cert}}}`]
@@ -61,7 +66,7 @@ export async function startRegistry(port: number, auth?: RegistryAuth, tls?: { k
   const proc: ResultPromise = execa(...inStandInHost('sh', ['-c', `exec docker-registry serve ${join(dir, 'config.yml')} 2>>${log}`]), { reject: false });
   await until('the registry to listen', () => existsSync(log) && readFileSync(log, 'utf8').includes('"msg":"listening on'), 15_000);
   return {
-    host: `127.0.0.1:${port}`,
+    host: `${address}:${port}`,
     requests: () =>
       readFileSync(log, 'utf8')
         .split('\n')

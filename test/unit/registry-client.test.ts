@@ -188,6 +188,6 @@ describe('pullImage against a token-auth registry', () => {
   });
 
   it('an unreachable registry is one line naming it', async () => {
-    await expect(pullImage(storeDouble().store, '127.0.0.1:1/team/app:1', {})).rejects.toThrow(/^pulling 127\.0\.0\.1:1\/team\/app:1 from 127\.0\.0\.1:1: ECONNREFUSED/);
+    await expect(pullImage(storeDouble().store, '127.0.0.1:1/team/app:1', {})).rejects.toThrow(/^pulling 127\.0\.0\.1:1\/team\/app:1 from 127\.0\.0\.1:1: connect ECONNREFUSED 127\.0\.0\.1:1$/);
   });
 });

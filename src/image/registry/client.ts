@@ -67,8 +67,7 @@ export class RegistryClient {
       else if (res.status !== 200) throw new Error(`GET /v2/ answered ${statusText(res)}: not a registry (OCI distribution API v2)`);
       return;
     }
-    const e = lastError as NodeJS.ErrnoException;
-    throw new Error(e?.code ? `${e.code}${e.message.includes(e.code) ? '' : `: ${e.message}`}` : String(e?.message ?? e));
+    throw new Error(transportFailure(lastError, plainHttpAllowed(this.ref.domain, this.insecure)));
   }
 
   /** The manifest (or index) at a tag or digest; checked against the digest it is asked by. */
@@ -174,6 +173,20 @@ export class RegistryClient {
     if (this.credentials === null) this.credentials = findCredentials(this.ref.domain, this.ref.path);
     return this.credentials;
   }
+}
+
+/** Node's certificate verification codes (tls's X509 errors) that --insecure would skip. */
+const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
+
+/** A connection failure in one line: the errno code, or what TLS refused and what would help. */
+function transportFailure(err: unknown, plainAllowed: boolean): string {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (!e?.code) return String(e?.message ?? err);
+  if (CERTIFICATE_ERRORS.test(e.code)) return `the TLS certificate is not trusted: ${e.message} (${e.code}; --insecure skips certificate checks)`;
+  // OpenSSL's text: "...:ssl3_get_record:wrong version number:..." -> "wrong version number".
+  const ssl = /SSL routines:[^:]*:([^:]+):/.exec(e.message)?.[1];
+  if (ssl) return `the TLS handshake failed (${ssl})${plainAllowed ? '' : ': a plain-HTTP registry needs --insecure'}`;
+  return e.message.includes(e.code) ? e.message : `${e.code}: ${e.message}`;
 }
 
 function statusText(res: HttpResponse): string {
