@@ -53,10 +53,14 @@ const manifests = new Map([
 /** What the fake saw, reset per test. */
 let log: { url: string; auth?: string }[] = [];
 let tokenRequests: string[] = [];
-/** Per-test mischief: a corrupt blob, a wrong manifest header. */
-let tamper: { blob?: string; manifestDigestHeader?: string } = {};
+/** Per-test mischief: a corrupt blob, a wrong manifest header, tokens that expire after N uses. */
+let tamper: { blob?: string; manifestDigestHeader?: string; expireAfter?: number } = {};
 
 const TOKEN = 'tok-123';
+/** The token the registry takes: the last one issued (each issue is TOKEN, then TOKEN-2, ...). */
+let current = TOKEN;
+let issued = 0;
+let uses = 0;
 let base = '';
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -65,7 +69,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   if (url.pathname === '/token') {
     tokenRequests.push(url.search);
     if (req.headers.authorization !== `Basic ${Buffer.from('alice:s3cret').toString('base64')}`) return void res.writeHead(401).end();
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: TOKEN, expires_in: 300 }));
+    issued++;
+    current = issued === 1 ? TOKEN : `${TOKEN}-${issued}`;
+    uses = 0;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: current, expires_in: 300 }));
     return;
   }
   if (url.pathname.startsWith('/cdn/')) {
@@ -73,10 +80,12 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     const b = blobs.get(url.pathname.slice('/cdn/'.length))!;
     return void res.writeHead(200, { 'content-length': b.length }).end(b);
   }
-  if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+  if (tamper.expireAfter !== undefined && uses >= tamper.expireAfter) current = 'expired';
+  if (req.headers.authorization !== `Bearer ${current}`) {
     res.writeHead(401, { 'www-authenticate': `Bearer realm="${base}/token",service="fake",scope="repository:team/app:pull"`, 'content-type': 'application/json' });
     return void res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
   }
+  uses++;
   if (url.pathname === '/v2/') return void res.writeHead(200).end('{}');
   const m = /^\/v2\/team\/app\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
   const key = decodeURIComponent(m?.[2] ?? '');
@@ -129,6 +138,8 @@ beforeEach(() => {
   log = [];
   tokenRequests = [];
   tamper = {};
+  current = TOKEN;
+  issued = 0;
 });
 const ref = (tag: string) => `${base.slice('http://'.length)}/team/app${tag}`;
 
@@ -174,6 +185,16 @@ describe('pullImage against a token-auth registry', () => {
     await expect(pullImage(store, ref(tag), {})).rejects.toThrow(why);
     expect(imported).toEqual([]);
     expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('asks for a fresh token when the registry refuses the one it has (expired), once for concurrent requests', async () => {
+    tamper = { expireAfter: 3 };
+    const { store, imported } = storeDouble();
+    expect(await pullImage(store, ref(':1.0'), {})).toBe(sha(config));
+    expect(imported).toHaveLength(1);
+    // /v2/, the manifest and the config used the first token; the layers needed a second.
+    expect(tokenRequests).toHaveLength(2);
+    expect(log.filter((l) => l.url.startsWith('/v2/team/') && l.auth === `Bearer ${TOKEN}-2`).length).toBeGreaterThan(0);
   });
 
   it('names a refused token request and missing credentials', async () => {

@@ -28,7 +28,8 @@ export class RegistryClient {
   private endpoint: RegistryEndpoint | undefined;
   private authorization: string | undefined;
   private credentials: Credentials | undefined | null = null;
-  private readonly tokens = new Map<string, string>();
+  /** Tokens by token request URL (realm, service, scope): one request for concurrent askers. */
+  private readonly tokens = new Map<string, Promise<string>>();
 
   constructor(
     private readonly ref: ImageReference,
@@ -134,18 +135,32 @@ export class RegistryClient {
       if (!creds) throw new Error(`authentication required (Basic) and no credentials for ${this.ref.domain} in the auth files`);
       next = basicAuthorization(creds);
     } else {
-      next = `Bearer ${await this.token(challenge, creds)}`;
+      next = `Bearer ${await this.token(challenge, creds, used?.startsWith('Bearer ') ? used.slice('Bearer '.length) : undefined)}`;
     }
     if (next === used) throw new Error(`the registry refused the ${challenge.scheme === 'basic' ? 'credentials' : 'token'} (401 Unauthorized)`);
     this.authorization = next;
   }
 
-  private async token(challenge: Challenge, creds: Credentials | undefined): Promise<string> {
+  /** The token for the challenge's scope; a fresh one when `refused` is the one kept (it expired). */
+  private async token(challenge: Challenge, creds: Credentials | undefined, refused?: string): Promise<string> {
     const url = tokenUrl(challenge, pullScope(this.ref.path));
     if (typeof url === 'string') throw new Error(url);
     const key = url.href;
-    const cached = this.tokens.get(key);
-    if (cached) return cached;
+    let pending = this.tokens.get(key);
+    if (pending && refused !== undefined && (await pending.catch(() => undefined)) === refused) {
+      // Another asker may have replaced it meanwhile: then theirs is the fresh one.
+      if (this.tokens.get(key) === pending) this.tokens.delete(key);
+      pending = this.tokens.get(key);
+    }
+    if (!pending) {
+      pending = this.fetchToken(url, creds);
+      this.tokens.set(key, pending);
+      pending.catch(() => this.tokens.get(key) === pending && this.tokens.delete(key));
+    }
+    return pending;
+  }
+
+  private async fetchToken(url: URL, creds: Credentials | undefined): Promise<string> {
     if (url.protocol !== 'https:' && !plainHttpAllowed(url.host, this.insecure)) {
       throw new Error(`the token realm ${url.origin} is plain HTTP (that needs --insecure)`);
     }
@@ -165,7 +180,6 @@ export class RegistryClient {
     }
     const token = tokenFrom(doc);
     if (!token) throw new Error(`the token server ${url.origin}${url.pathname} answered without a token`);
-    this.tokens.set(key, token);
     return token;
   }
 
