@@ -6,7 +6,7 @@
 // registry trusts) take their credentials from an auth file.
 import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ import {
   busyboxLayout,
   configDigest,
   htpasswd,
+  manifestDescriptor,
+  multiPlatformLayout,
   push,
   registryMissing,
   selfSigned,
@@ -36,6 +38,7 @@ const noAuth = { REGISTRY_AUTH_FILE: join(work, 'no-auth.json') };
 
 let layout = '';
 let bigLayout = '';
+let multiLayout = '';
 let open: Registry;
 let basic: Registry;
 let bearer: Registry;
@@ -57,6 +60,9 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     open = await startRegistry(5000);
     await push(layout, open, 'busybox:1.36');
     await push(bigLayout, open, 'big:1.36');
+    multiLayout = multiPlatformLayout();
+    await push(multiLayout, open, 'multi:oci', undefined, { tag: 'multi' });
+    await push(multiLayout, open, 'multi:docker', undefined, { tag: 'multi', v2s2: true });
     basic = await startRegistry(5001, { auth: { htpasswd: htpasswd(work, 'alice', 'wonder land') } });
     await push(layout, basic, 'private/busybox:1.36', 'alice:wonder land');
     tokens = await startTokenServer(work, 5003, 'bob:builder');
@@ -76,7 +82,7 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     for (const s of [open, basic, bearer, tokens, secure, remote, remoteTls]) await s?.stop();
     for (const r of [root, ...extraRoots]) await removeRoot(r);
     rmSync(work, { recursive: true, force: true });
-    for (const l of [layout, bigLayout]) if (l) rmSync(join(l, '..'), { recursive: true, force: true });
+    for (const l of [layout, bigLayout, multiLayout]) if (l) rmSync(join(l, '..'), { recursive: true, force: true });
   });
 
   it('pulls, printing only the image ID without a terminal, and records the normalised name', async () => {
@@ -89,6 +95,32 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     expect(image?.names).toEqual([`${open.host}/busybox:1.36`]);
     // Nothing of the pull's temporary layout is left.
     expect(readdirSync(join(root, 'images', 'tmp'))).toEqual([]);
+  });
+
+  it('an OCI index and a Docker manifest list both give the linux/amd64 image, and only its blobs are fetched', async () => {
+    const armLayers = JSON.parse(readFileSync(join(multiLayout, 'blobs', 'sha256', manifestDescriptor(multiLayout, 'arm').digest.slice(7)), 'utf8')).layers.map((l: any) => l.digest);
+    for (const tag of ['oci', 'docker']) {
+      const r6 = newRoot(`pullmulti-${tag}`);
+      extraRoots.push(r6);
+      const before = blobGets(open).length;
+      const r = await podrun(r6, ['image', 'pull', `${open.host}/multi:${tag}`], { env: noAuth });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toBe(configDigest(multiLayout, 'amd'));
+      const fetched = blobGets(open).slice(before).map((q) => q.uri.split('/').pop());
+      expect(fetched).toHaveLength(2);
+      for (const d of armLayers) expect(fetched).not.toContain(d);
+    }
+  });
+
+  it('pulls by digest: verified against it, listed without a tag, found by it', async () => {
+    const r7 = newRoot('pulldigest');
+    extraRoots.push(r7);
+    const ref = `${open.host}/busybox@${manifestDescriptor(layout).digest}`;
+    const r = await podrun(r7, ['image', 'pull', ref], { env: noAuth });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe(configDigest(layout));
+    const inspected = JSON.parse(await ok(r7, ['image', 'inspect', ref]));
+    expect(inspected).toMatchObject({ id: configDigest(layout), names: [], digest: manifestDescriptor(layout).digest });
   });
 
   it('a loopback registry over HTTPS (self-signed) is reached after the plain-HTTP attempt', async () => {

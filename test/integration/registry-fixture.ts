@@ -5,6 +5,7 @@
 // by skopeo from OCI layouts umoci makes of the busybox fixture.
 import { execa, type ResultPromise } from 'execa';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,17 +104,56 @@ export function busyboxLayout(extraBytes = 0): string {
   return layout;
 }
 
-/** skopeo copy of an OCI layout's tag to the registry, from the stand-in host. */
-export async function push(layout: string, registry: Registry, target: string, creds?: string): Promise<void> {
-  await execa(...inStandInHost('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', ...(creds ? ['--dest-creds', creds] : []), `oci:${layout}:1.36`, `docker://${registry.host}/${target}`]));
+/**
+ * A layout whose tag `multi` is an OCI index of two images: linux/arm64 (one small random
+ * file) first, then linux/amd64 (the busybox fixture), tagged `arm` and `amd` too.
+ */
+export function multiPlatformLayout(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'podrun-test-layout-'));
+  const layout = join(dir, 'oci');
+  const umoci = (...args: string[]) => execFileSync('umoci', args, { stdio: 'pipe' });
+  umoci('init', '--layout', layout);
+  umoci('new', '--image', `${layout}:amd`);
+  umoci('insert', '--image', `${layout}:amd`, BUSYBOX, '/');
+  umoci('new', '--image', `${layout}:arm`);
+  execFileSync('sh', ['-c', `head -c 4096 /dev/urandom > ${join(dir, 'arm-file')}`]);
+  umoci('insert', '--image', `${layout}:arm`, join(dir, 'arm-file'), '/arm-file');
+  umoci('gc', '--layout', layout);
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
+  const entry = (tag: string, architecture: string) => {
+    const { mediaType, digest, size } = manifestDescriptor(layout, tag);
+    return { mediaType, digest, size, platform: { os: 'linux', architecture } };
+  };
+  const multi = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [entry('arm', 'arm64'), entry('amd', 'amd64')] }));
+  const digest = `sha256:${createHash('sha256').update(multi).digest('hex')}`;
+  writeFileSync(join(layout, 'blobs', 'sha256', digest.slice(7)), multi);
+  index.manifests.push({ mediaType: 'application/vnd.oci.image.index.v1+json', digest, size: multi.length, annotations: { [REF_NAME]: 'multi' } });
+  writeFileSync(join(layout, 'index.json'), JSON.stringify(index));
+  return layout;
 }
 
-/** The digest of the config blob of the layout's 1.36 image: the image ID a pull must print. */
-export function configDigest(layout: string): string {
+/**
+ * skopeo copy of an OCI layout's tag (1.36 unless given) to the registry, from the stand-in
+ * host. `--all` copies every image of an index; `v2s2` converts to Docker schema2 (and
+ * an index to a Docker manifest list).
+ */
+export async function push(layout: string, registry: Registry, target: string, creds?: string, opts: { tag?: string; v2s2?: boolean } = {}): Promise<void> {
+  const flags = ['--quiet', '--all', '--dest-tls-verify=false', ...(creds ? ['--dest-creds', creds] : []), ...(opts.v2s2 ? ['--format', 'v2s2'] : [])];
+  await execa(...inStandInHost('skopeo', ['copy', ...flags, `oci:${layout}:${opts.tag ?? '1.36'}`, `docker://${registry.host}/${target}`]));
+}
+
+const REF_NAME = 'org.opencontainers.image.ref.name';
+
+/** The descriptor of a tag's manifest in the layout's index.json. */
+export function manifestDescriptor(layout: string, tag = '1.36'): { mediaType: string; digest: string; size: number } {
   const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
-  const m = index.manifests.find((d: any) => d.annotations?.['org.opencontainers.image.ref.name'] === '1.36');
-  const manifest = JSON.parse(readFileSync(join(layout, 'blobs', 'sha256', m.digest.slice(7)), 'utf8'));
-  return manifest.config.digest;
+  return index.manifests.find((d: any) => d.annotations?.[REF_NAME] === tag);
+}
+
+/** The digest of the config blob of a tag's image: the image ID a pull must print. */
+export function configDigest(layout: string, tag = '1.36'): string {
+  const m = manifestDescriptor(layout, tag);
+  return JSON.parse(readFileSync(join(layout, 'blobs', 'sha256', m.digest.slice(7)), 'utf8')).config.digest;
 }
 
 /** An htpasswd file for `user:password` (bcrypt, the only hash docker-registry takes; perl's crypt is libcrypt's). */

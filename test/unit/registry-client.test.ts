@@ -208,6 +208,11 @@ describe('pullImage against a token-auth registry', () => {
     }
   });
 
+  it('a sha512 digest is refused before any request', async () => {
+    await expect(pullImage(storeDouble().store, ref(`@sha512:${'a'.repeat(128)}`), {})).rejects.toThrow(/: only sha256 digests are supported, not sha512$/);
+    expect(log).toEqual([]);
+  });
+
   it('an unreachable registry is one line naming it', async () => {
     await expect(pullImage(storeDouble().store, '127.0.0.1:1/team/app:1', {})).rejects.toThrow(/^pulling 127\.0\.0\.1:1\/team\/app:1 from 127\.0\.0\.1:1: connect ECONNREFUSED 127\.0\.0\.1:1$/);
   });

@@ -27,6 +27,7 @@ export async function pullImage(store: PullStore, reference: string, opts: PullO
   const client = new RegistryClient(ref, opts.insecure ?? false, opts.signal);
   let dir: string | undefined;
   try {
+    if (ref.digest && !ref.digest.startsWith('sha256:')) throw new Error(`only sha256 digests are supported, not ${ref.digest.split(':')[0]}`);
     await client.connect();
     const top = await client.manifest(ref.digest ?? ref.tag ?? 'latest');
     const image = await platformManifest(client, top);
@@ -37,7 +38,9 @@ export async function pullImage(store: PullStore, reference: string, opts: PullO
     const wanted = uniqueBlobs([image.manifest.manifest.config, ...image.manifest.manifest.layers]).filter((d) => !store.hasBlob(d.digest));
     await downloadAll(client, dir, wanted, opts);
     for (const d of wanted) verified.add(d.digest);
-    const [id] = await store.importLayout(dir, { names: [name], allowMissingBlobs: true, verifiedBlobs: verified });
+    // A pull by digest names no tag (as Docker's): the store finds it by its manifest digest.
+    const names = ref.digest ? [] : [name];
+    const [id] = await store.importLayout(dir, { names, allowMissingBlobs: true, verifiedBlobs: verified });
     if (!id) throw new Error('the store imported no image');
     return id;
   } catch (e) {
