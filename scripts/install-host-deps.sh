@@ -6,6 +6,8 @@
 #   nftables        nft(8), which publishes hostPorts (src/net/nftables.ts)
 #   libseccomp2     libseccomp.so.2, which compiles seccomp profiles (usually present)
 #   util-linux      ipcmk/ipcs for the SysV IPC tests (usually present)
+#   zstd            zstd(1), which decompresses zstd image layers (src/image/layer/decompress.ts)
+#   skopeo, umoci   make the OCI layouts and archives the image tests import
 #   docker-registry the registry the image pull tests start on a loopback port
 #   openssl         the certificate of the pull tests' token server
 set -eu
@@ -16,6 +18,9 @@ command -v ip >/dev/null 2>&1 || need="$need iproute2"
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need="$need nftables"
 command -v ipcmk >/dev/null 2>&1 || need="$need util-linux"
 ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2 ' || need="$need libseccomp2"
+command -v zstd >/dev/null 2>&1 || need="$need zstd"
+command -v skopeo >/dev/null 2>&1 || need="$need skopeo"
+command -v umoci >/dev/null 2>&1 || need="$need umoci"
 command -v docker-registry >/dev/null 2>&1 || need="$need docker-registry"
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
 [ -z "$need" ] && exit 0

@@ -1,6 +1,7 @@
 // Test-only builders of tar archives and OCI image layouts, written byte by byte so that
 // tests can make what real tools make (pax xattrs, device nodes, hard links, whiteouts)
 // and what they never would (escapes, links out, truncation, bombs, bad digests).
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,8 +77,8 @@ export const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).di
 
 export interface LayoutSpec {
   layers: Buffer[];
-  /** gzip the layers (their digests are then of the compressed bytes). */
-  gzip?: boolean;
+  /** Compress the layers (their digests are then of the compressed bytes). */
+  gzip?: boolean | 'zstd';
   refName?: string;
   config?: Record<string, unknown>;
   /** Change the config's diff_ids, or the bytes of blobs after their digests were taken. */
@@ -93,9 +94,11 @@ export function writeLayout(dir: string, spec: LayoutSpec): string {
     writeFileSync(join(dir, 'blobs', 'sha256', d.slice(7)), stored);
     return d;
   };
-  const blobs = spec.layers.map((l) => (spec.gzip ? gzipSync(l) : l));
+  const compress = (l: Buffer) => (spec.gzip === 'zstd' ? execFileSync('zstd', ['-q', '-c'], { input: l }) : spec.gzip ? gzipSync(l) : l);
+  const blobs = spec.layers.map(compress);
+  const suffix = spec.gzip === 'zstd' ? '+zstd' : spec.gzip ? '+gzip' : '';
   const layerDescs = blobs.map((b) => ({
-    mediaType: spec.gzip ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.oci.image.layer.v1.tar',
+    mediaType: `application/vnd.oci.image.layer.v1.tar${suffix}`,
     digest: put(b),
     size: b.length,
   }));

@@ -1,7 +1,8 @@
 // An image's USER (`uid`, `uid:gid`, `name`, `name:group`, ...) to numeric IDs, through
 // the image's /etc/passwd and /etc/group, as containerd's WithUser does for the kubelet:
 // a name must be found; a bare uid takes the primary group of its passwd entry (0 when
-// it has none); and the user gets the groups /etc/group lists it in.
+// it has none); and the user gets its primary group and the groups /etc/group lists it
+// in as supplementary groups.
 import { BadImageError } from './image-error.js';
 
 export interface ImageUser {
@@ -69,6 +70,7 @@ export function resolveImageUser(user: string, passwdText: string | undefined, g
       gid = entry.gid;
     }
   }
-  const extra = name === undefined ? [] : groups.filter((e) => e.members.includes(name!) && e.gid !== gid).map((e) => e.gid);
-  return { uid, gid, groups: [...new Set(extra)] };
+  // containerd's additional GIDs: the primary group, then the groups that list the user.
+  const extra = name === undefined ? [] : groups.filter((e) => e.members.includes(name!)).map((e) => e.gid);
+  return { uid, gid, groups: [...new Set([gid, ...extra])] };
 }

@@ -7,7 +7,7 @@
 import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -124,6 +124,27 @@ describe.skipIf(!canRun)('image store', () => {
     expect(readdirSync(join(store, 'layers')).filter((h) => h === sha256(base).slice(7))).toHaveLength(1);
     expect(readdirSync(join(store, 'tmp'))).toEqual([]);
     for (const i of [0, 1, 2, 3]) await ok(root, ['image', 'rm', `par:${i}`]);
+  });
+
+  it('imports zstd layers, and picks linux/amd64 from a multi-platform index', async () => {
+    const dir = join(work, 'multi');
+    const arm = writeLayout(dir, { layers: [tarOf([{ path: 'arch', content: 'arm64' }])], config: { architecture: 'arm64' } });
+    const armEntry = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).manifests[0];
+    const amd = writeLayout(dir, { layers: [tarOf([{ path: 'arch', content: 'amd64' }])], gzip: 'zstd' });
+    const amdEntry = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')).manifests[0];
+    writeFileSync(join(dir, 'index.json'), JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        { ...armEntry, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+        { ...amdEntry, platform: { os: 'linux', architecture: 'amd64' } },
+      ],
+    }));
+    expect((await ok(root, ['image', 'import', '--name', 'multi:1', dir])).trim()).toBe(amd);
+    expect(arm).not.toBe(amd);
+    const inspect = JSON.parse(await ok(root, ['image', 'inspect', 'multi:1']));
+    expect(inspect.layers[0].mediaType).toBe('application/vnd.oci.image.layer.v1.tar+zstd');
+    expect(readFileSync(join(store, 'layers', inspect.layers[0].diffId.slice(7), 'diff', 'arch'), 'utf8')).toBe('amd64');
+    await ok(root, ['image', 'rm', 'multi:1']);
   });
 
   it("reclaims a dead importer's temp directory, never a live one's", async () => {

@@ -28,13 +28,13 @@ describe('image users', () => {
   const passwd = 'root:x:0:0:root:/root:/bin/sh\nwww:x:33:34::/var/www:/bin/false\nbob:x:1000:1000::/home/bob:/bin/sh\n';
   const group = 'root:x:0:\nwww-data:x:34:\nstaff:x:50:bob,www\nbob:x:1000:\n';
   it.each<[string, { uid: number; gid: number; groups: number[] }]>([
-    ['', { uid: 0, gid: 0, groups: [] }],
-    ['33', { uid: 33, gid: 34, groups: [50] }],
-    ['4242', { uid: 4242, gid: 0, groups: [] }],
-    ['www', { uid: 33, gid: 34, groups: [50] }],
-    ['bob:staff', { uid: 1000, gid: 50, groups: [] }],
-    ['bob:7', { uid: 1000, gid: 7, groups: [50] }],
-    ['1000:www-data', { uid: 1000, gid: 34, groups: [50] }],
+    ['', { uid: 0, gid: 0, groups: [0] }],
+    ['33', { uid: 33, gid: 34, groups: [34, 50] }],
+    ['4242', { uid: 4242, gid: 0, groups: [0] }],
+    ['www', { uid: 33, gid: 34, groups: [34, 50] }],
+    ['bob:staff', { uid: 1000, gid: 50, groups: [50] }],
+    ['bob:7', { uid: 1000, gid: 7, groups: [7, 50] }],
+    ['1000:www-data', { uid: 1000, gid: 34, groups: [34, 50] }],
   ])('%j', (user, want) => {
     expect(resolveImageUser(user, passwd, group)).toEqual(want);
   });

@@ -89,7 +89,9 @@ export class ImageStore {
     for (const d of ['', 'blobs/sha256', 'layers', 'l', 'tmp', 'locks', 'holds']) mkdirSync(join(abs, d), { recursive: true, mode: 0o700 });
     // What a killed import or pull left (its owner is dead: no one else can be using it).
     reclaimTempDirs(join(abs, 'tmp'));
-    return new ImageStore(abs);
+    const store = new ImageStore(abs);
+    store.gcIfPending();
+    return store;
   }
 
   // ---- paths -------------------------------------------------------------------------
@@ -348,7 +350,7 @@ export class ImageStore {
     return result;
   }
 
-  private gcIfPending(): void {
+  gcIfPending(): void {
     if (existsSync(join(this.root, 'gc-pending'))) this.gc();
   }
 
@@ -366,14 +368,15 @@ export class ImageStore {
       const db = this.readDb();
       const holds = this.liveHolds();
       const blobs = new Set<string>();
-      const layers = new Set<string>(holds.flatMap((h) => h.layers.map(hexOf)));
+      const referenced = new Set<string>();
       for (const img of Object.values(db.images)) {
         blobs.add(hexOf(img.id)).add(hexOf(img.digest));
         for (const l of img.layers) {
           blobs.add(hexOf(l.digest));
-          layers.add(hexOf(l.diffId));
+          referenced.add(hexOf(l.diffId));
         }
       }
+      const layers = new Set<string>([...referenced, ...holds.flatMap((h) => h.layers.map(hexOf))]);
       for (const name of readdirSync(join(this.root, 'holds'))) {
         const h = readJson<Hold>(join(this.root, 'holds', name));
         if (!h || !holderLives(h)) rmSync(join(this.root, 'holds', name), { force: true });
@@ -394,7 +397,8 @@ export class ImageStore {
       for (const short of readdirSync(join(this.root, 'l'))) {
         if (!existsSync(join(this.root, 'l', short))) unlinkSync(join(this.root, 'l', short));
       }
-      rmSync(join(this.root, 'gc-pending'), { force: true });
+      // Layers kept only for pods (an image removed with -f) go once the pods have.
+      if (holds.every((h) => h.layers.every((d) => referenced.has(hexOf(d))))) rmSync(join(this.root, 'gc-pending'), { force: true });
       return true;
     } finally {
       closeSync(fd);
