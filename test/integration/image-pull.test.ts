@@ -1,9 +1,12 @@
-// `podrun image pull` against a real registry: Debian's docker-registry on loopback ports
-// of this file's stand-in host namespace, with busybox pushed by skopeo. The image's ID is
-// printed; a second pull transfers no blob (counted in the registry's own log); a pull
-// killed with -9 midway (the namespace's loopback throttled by tc) leaves no image and
-// the store usable; Basic auth (htpasswd) and Bearer token auth (a token server the
-// registry trusts) take their credentials from an auth file.
+// `podrun image pull` against a real registry: Debian's docker-registry in this file's
+// stand-in host namespace, with busybox pushed by skopeo. The image's ID is printed; an
+// OCI index and a Docker manifest list give the amd64 image; a second pull transfers no
+// blob (counted in the registry's own log); plain HTTP and untrusted certificates are
+// refused off loopback unless --insecure; a pod naming the registry's image runs and a
+// missing one fails create cleanly; a pull killed with -9 midway (the namespace's
+// loopback throttled by tc) leaves no image and the store usable; Basic auth (htpasswd)
+// and Bearer token auth (a token server the registry trusts) take their credentials from
+// an auth file.
 import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -29,7 +32,7 @@ import {
 } from './registry-fixture.js';
 
 const runnable = canRun && !registryMissing;
-if (canRun && registryMissing) process.stderr.write(`image-pull tests skipped: ${registryMissing}`);
+if (canRun && registryMissing) process.stderr.write(`image-pull tests skipped: ${registryMissing}\n`);
 
 const root = runnable ? newRoot('pull') : '/nonexistent';
 const work = runnable ? mkdtempSync(join(tmpdir(), 'podrun-test-pullwork-')) : '/nonexistent';
