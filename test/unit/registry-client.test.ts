@@ -54,7 +54,7 @@ const manifests = new Map([
 let log: { url: string; auth?: string }[] = [];
 let tokenRequests: string[] = [];
 /** Per-test mischief: a corrupt blob, a wrong manifest header, tokens that expire after N uses. */
-let tamper: { blob?: string; manifestDigestHeader?: string; expireAfter?: number } = {};
+let tamper: { blob?: string; manifestDigestHeader?: string; expireAfter?: number; anonymous?: boolean } = {};
 
 const TOKEN = 'tok-123';
 /** The token the registry takes: the last one issued (each issue is TOKEN, then TOKEN-2, ...). */
@@ -67,8 +67,9 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url!, base);
   log.push({ url: url.pathname, auth: req.headers.authorization });
   if (url.pathname === '/token') {
-    tokenRequests.push(url.search);
-    if (req.headers.authorization !== `Basic ${Buffer.from('alice:s3cret').toString('base64')}`) return void res.writeHead(401).end();
+    tokenRequests.push(`${url.search}${req.headers.authorization ? '' : ' anonymous'}`);
+    const alice = req.headers.authorization === `Basic ${Buffer.from('alice:s3cret').toString('base64')}`;
+    if (!alice && !(tamper.anonymous && !req.headers.authorization)) return void res.writeHead(401).end();
     issued++;
     current = issued === 1 ? TOKEN : `${TOKEN}-${issued}`;
     uses = 0;
@@ -197,12 +198,16 @@ describe('pullImage against a token-auth registry', () => {
     expect(log.filter((l) => l.url.startsWith('/v2/team/') && l.auth === `Bearer ${TOKEN}-2`).length).toBeGreaterThan(0);
   });
 
-  it('names a refused token request and missing credentials', async () => {
+  it('without credentials: an anonymous token where the realm gives one, else the refusal named', async () => {
     const authFile = process.env.REGISTRY_AUTH_FILE!;
     process.env.REGISTRY_AUTH_FILE = join(tmpdir(), 'podrun-unit-no-such-auth.json');
     try {
       expect(existsSync(process.env.REGISTRY_AUTH_FILE)).toBe(false);
       await expect(pullImage(storeDouble().store, ref(':1.0'), {})).rejects.toThrow(/the token server http:\/\/127\.0\.0\.1:\d+\/token: 401 Unauthorized \(no credentials in the auth files\)$/);
+      tamper = { anonymous: true };
+      tokenRequests = [];
+      expect(await pullImage(storeDouble().store, ref(':1.0'), {})).toBe(sha(config));
+      expect(tokenRequests).toEqual([`?service=fake&scope=${encodeURIComponent('repository:team/app:pull')} anonymous`]);
     } finally {
       process.env.REGISTRY_AUTH_FILE = authFile;
     }
