@@ -139,13 +139,14 @@ export class ImageStore {
     return readJson<ImageDb>(join(this.root, 'images.json')) ?? EMPTY_DB;
   }
 
-  /** Runs `fn` on the records under db.lock and writes what it returns. */
+  /** Runs `fn` on the records under db.lock and writes what it returns (when it is a new object). */
   private updateDb<T>(fn: (db: ImageDb) => { db: ImageDb; result: T }): T {
     const file = this.lockFile('db');
     const fd = tryLock(file, 'exclusive') ?? lockWait(file);
     try {
-      const { db, result } = fn(this.readDb());
-      writeJsonAtomic(join(this.root, 'images.json'), db);
+      const before = this.readDb();
+      const { db, result } = fn(before);
+      if (db !== before) writeJsonAtomic(join(this.root, 'images.json'), db);
       return result;
     } finally {
       closeSync(fd);
@@ -309,7 +310,9 @@ export class ImageStore {
           images: [...new Set([...(prev?.images ?? []), image.id])],
           layers: [...new Set([...(prev?.layers ?? []), ...image.layers.map((l) => l.diffId)])],
         };
-        writeJsonAtomic(file, h);
+        // No fsync: a hold matters only while its pod lives, and pods do not outlive a reboot.
+        writeFileSync(`${file}.tmp`, JSON.stringify(h));
+        renameSync(`${file}.tmp`, file);
       }
       return { db, result: image };
     });
