@@ -171,6 +171,15 @@ describe.skipIf(!runnable)('image pull from a registry', () => {
     expect(blobGets(open).slice(before)).toEqual([]);
   });
 
+  it('a reference that does not parse is invalid input (exit 2) and makes nothing', async () => {
+    const r8 = newRoot('pullbad');
+    extraRoots.push(r8);
+    const r = await podrun(r8, ['image', 'pull', 'Bad/Ref'], { env: noAuth });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe(`podrun: REF: "Bad/Ref": the repository name component "Ref" must be lowercase a-z 0-9, separated by '.', '_', '__' or '-'`);
+    expect(readdirSync(r8)).toEqual([]);
+  });
+
   it('a missing tag or repository fails with one line naming the reference, the registry and its answer', async () => {
     for (const [ref, why] of [
       [`${open.host}/busybox:nope`, 'manifest nope: 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)'],

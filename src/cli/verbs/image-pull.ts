@@ -1,7 +1,9 @@
 // image pull: a registry's image into the store; prints the image ID. On a terminal,
 // stderr shows each layer's progress; otherwise only the ID is printed. Ctrl-C (or TERM)
 // stops the downloads and removes what they wrote.
+import { parseImageReference } from '../../model/image-reference.js';
 import type { StatePaths } from '../../state/paths.js';
+import { InvalidInputError } from '../../util/errors.js';
 import type { ImageSubcommand } from './image.js';
 
 async function pull(state: StatePaths, reference: string, o: { insecure: boolean }): Promise<void> {
@@ -10,6 +12,9 @@ async function pull(state: StatePaths, reference: string, o: { insecure: boolean
     import('../../image/store/store.js'),
     import('../progress.js'),
   ]);
+  // Bad input changes nothing: the reference is checked before the store is made.
+  const ref = parseImageReference(reference);
+  if (typeof ref === 'string') throw new InvalidInputError('REF', ref);
   const store = ImageStore.open(state.imageStore);
   const progress = terminalProgress();
   const stop = new AbortController();
