@@ -85,10 +85,10 @@ export class ArchiveGuard {
       }
     }
 
+    if (p === '' && entry.type !== 'Directory') {
+      return { ok: false, message: `archive entry ${JSON.stringify(raw)} replaces the root directory with a ${entry.type === 'SymbolicLink' ? 'symbolic link' : 'non-directory'}` };
+    }
     if (entry.type === 'SymbolicLink') {
-      if (p === '') {
-        return { ok: false, message: `archive entry ${JSON.stringify(raw)} replaces the root directory with a symbolic link` };
-      }
       // Swapping a directory that earlier entries used for a symlink is the
       // classic way to redirect later writes; no sane rootfs tarball does it.
       if (this.dirs.has(p)) {

@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lgetxattr } from '../../native-bindings/libc.js';
 import { sha256, tarOf, writeLayout } from '../image-archives.js';
-import { BUSYBOX_TAR, canRun, newRoot, ok, podrun, removeRoot } from './helpers.js';
+import { BUSYBOX_TAR, canRun, newRoot, ok, podrun, PODRUN, removeRoot, standInHost, until } from './helpers.js';
 
 // cap_net_raw (bit 13), effective: VFS_CAP_REVISION_2 with the effective flag, 20 bytes.
 const CAP_NET_RAW = Buffer.from([1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -161,6 +161,37 @@ describe.skipIf(!canRun)('image store', () => {
     rmSync(join(store, 'tmp', liveName), { recursive: true });
   });
 
+  it('leaves only a temp directory after kill -9 of an import midway; the next command reclaims it', async () => {
+    const big = layout({ layers: [tarOf(Array.from({ length: 40 }, (_, i) => ({ path: `f${i}`, content: randomBytes(1024 * 1024) })))], gzip: true });
+    const child = execa('nsenter', [`--net=/run/netns/${standInHost()}`, '--', PODRUN, '--root', root, 'image', 'import', '--name', 'killed:1', big.dir], { reject: false });
+    await until('the import to be under way', () => readdirSync(join(store, 'tmp')).length > 0, 15_000, 5);
+    child.kill('SIGKILL');
+    await child;
+    expect(JSON.parse(await ok(root, ['images', '-o', 'json'])).images.map((i: { id: string }) => i.id)).not.toContain(big.id);
+    expect(readdirSync(join(store, 'tmp'))).toEqual([]);
+    for (const l of readdirSync(join(store, 'layers'))) expect(existsSync(join(store, 'layers', l, 'meta.json'))).toBe(true);
+    expect((await ok(root, ['image', 'import', '--name', 'killed:1', big.dir])).trim()).toBe(big.id);
+    await ok(root, ['image', 'rm', 'killed:1']);
+  });
+
+  it('defers GC while an import runs: an image removed meanwhile frees only what the new one does not use', async () => {
+    const a = tarOf([{ path: 'a-only', content: 'a' }]);
+    const first = layout({ layers: [base, a] });
+    await ok(root, ['image', 'import', '--name', 'gc:a', first.dir]);
+    const big = tarOf(Array.from({ length: 30 }, (_, i) => ({ path: `g${i}`, content: randomBytes(1024 * 1024) })));
+    const second = layout({ layers: [base, big], gzip: true });
+    const importing = podrun(root, ['image', 'import', '--name', 'gc:b', second.dir]);
+    await until('the second import to be under way', () => readdirSync(join(store, 'tmp')).length > 0, 15_000, 5);
+    expect(await ok(root, ['image', 'rm', 'gc:a'])).toContain(`Deleted: ${first.id}`);
+    const r = await importing;
+    expect([r.exitCode, r.stdout.trim()]).toEqual([0, second.id]);
+    expect(existsSync(layerDir(base))).toBe(true);
+    expect(existsSync(layerDir(big))).toBe(true);
+    expect(existsSync(layerDir(a))).toBe(false);
+    expect(existsSync(join(store, 'gc-pending'))).toBe(false);
+    await ok(root, ['image', 'rm', 'gc:b']);
+  });
+
   describe('hostile input', () => {
     const outside = canRun ? mkdtempSync(join(tmpdir(), 'podrun-test-image-outside-')) : '';
     afterAll(() => rmSync(outside, { recursive: true, force: true }));
@@ -173,6 +204,7 @@ describe.skipIf(!canRun)('image store', () => {
       ['a relative symlink out, then a file', () => layout({ layers: [tarOf([{ path: 'up', type: 'symlink', linkpath: '../../../../../../..' }, { path: `up${outside}/evil`, content: 'x' }])] }), /passes through the symbolic link "up"/],
       ['a hard link out of the tree', () => layout({ layers: [tarOf([{ path: 'h', type: 'link', linkpath: '../../../../etc/passwd' }])] }), /hard link to "\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd", outside the root filesystem/],
       ['a hard link through a symlink', () => layout({ layers: [tarOf([{ path: 's', type: 'symlink', linkpath: '/etc' }, { path: 'h', type: 'link', linkpath: 's/passwd' }])] }), /hard link through the symbolic link "s"/],
+      ['a file in place of the root directory', () => layout({ layers: [tarOf([{ path: './', content: 'x' }])] }), /archive entry "\.\/" replaces the root directory with a non-directory/],
       ['a whiteout through a symlink', () => layout({ layers: [tarOf([{ path: 's', type: 'symlink', linkpath: outside }, { path: 's/.wh.victim', content: '' }])] }), /passes through the symbolic link "s"/],
       ['a truncated layer', () => layout({ layers: [tarOf([{ path: 'a', content: 'x'.repeat(5000) }]).subarray(0, 2000)] }), /layer sha256:[0-9a-f]{64}: the tar stream is truncated in or after the entry "a"/],
       ['a corrupt gzip stream', () => {

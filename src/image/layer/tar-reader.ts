@@ -100,6 +100,8 @@ function parsePax(buf: Buffer, into: Map<string, Buffer>): void {
 }
 
 type State = 'header' | 'body' | 'meta' | 'padding' | 'end';
+/** `current` while the body of a non-file entry is read past. */
+const SKIPPED = '\0skipped';
 
 export class TarReader {
   private pending: Buffer[] = [];
@@ -124,8 +126,9 @@ export class TarReader {
       if (this.state === 'body' || this.state === 'meta') {
         const n = Math.min(this.remain, chunk.length - off);
         const piece = chunk.subarray(off, off + n);
-        if (this.state === 'body') this.sink.data(piece);
-        else this.metaBufs.push(Buffer.from(piece));
+        if (this.state === 'body') {
+          if (this.current !== SKIPPED) this.sink.data(piece);
+        } else this.metaBufs.push(Buffer.from(piece));
         off += n;
         this.remain -= n;
         if (this.remain === 0) this.finishContent();
@@ -231,7 +234,8 @@ export class TarReader {
     this.longName = undefined;
     this.longLink = undefined;
     this.sink.entry(entry);
-    // Only regular files carry content; a hard link's size is 0 in every writer we know.
+    // Only regular files carry content; any bytes another type declares are skipped.
+    if (type !== 'File' && entrySize > 0) this.current = SKIPPED;
     this.remain = entrySize;
     this.pad = (BLOCK - (entrySize % BLOCK)) % BLOCK;
     if (entrySize === 0) {
@@ -244,7 +248,8 @@ export class TarReader {
 
   private finishContent(): void {
     if (this.state === 'body') {
-      this.sink.endEntry();
+      if (this.current === SKIPPED) this.current = '';
+      else this.sink.endEntry();
     } else {
       const buf = Buffer.concat(this.metaBufs);
       this.metaBufs = [];
