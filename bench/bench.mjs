@@ -494,6 +494,13 @@ async function main() {
     log(`  supervisor growth per pod: PSS ${fmt(m.supGrowthPss, 0)} kB, VmRSS ${fmt(m.supGrowthRss, 0)} kB`);
     log(`  per idle pod = pause PSS + supervisor PSS growth / ${PODS} = ${fmt(m.perPod, 0)} kB = ${fmt(kb2mb(m.perPod), 3)} MB, target < ${TARGET_POD_MB} MB: ${kb2mb(m.perPod) < TARGET_POD_MB ? 'PASS' : 'MISS'}`);
     log(`  supervisor VmRSS with ${PODS} pods = ${fmt(kb2mb(after.vmRss))} MB, target < ${TARGET_SUPERVISOR_MB} MB: ${kb2mb(after.vmRss) < TARGET_SUPERVISOR_MB ? 'PASS' : 'MISS'}`);
+
+    // 8. pull from a loopback registry beside skopeo copy (bench/registry-pull.mjs).
+    log('');
+    log('pull:');
+    const { benchPull } = await import('./registry-pull.mjs');
+    results.pull = await benchPull({ run, log, stats, fmt, which, tmp, rootfs: ROOTFS, repo: REPO, n: N, podrunArgv: (r, ...args) => [process.execPath, PODRUN, '--root', r, ...args] });
+    if (results.pull.note) log(`  ${results.pull.note}`);
   } catch (e) {
     failed = e;
   } finally {
@@ -622,6 +629,15 @@ function printTable(r) {
     out.push(`| cost of the bridge (difference of medians) | ${fmt(r.step.cost, 2)} | | |`);
   }
   if (r.hardening) out.push(...hardeningTable(r.hardening, fmt));
+  if (r.pull?.rows) {
+    out.push('');
+    out.push('| Pull (bench/registry-pull.mjs) | median ms | p90 ms | min ms | target | result |');
+    out.push('|---|---:|---:|---:|---|---|');
+    for (const [i, row] of r.pull.rows.entries()) {
+      const verdict = i === 0 ? [`<= skopeo copy: ${fmt(r.pull.ratio, 2)}x`, r.pull.ratio <= 1 ? 'PASS' : 'MISS'] : ['', ''];
+      out.push(`| ${row.what} | ${fmt(row.st.median)} | ${fmt(row.st.p90)} | ${fmt(row.st.min)} | ${verdict.join(' | ')} |`);
+    }
+  }
   const m = r.mem;
   if (m.supAfter) {
     const mb = (kb) => fmt(kb2mb(kb), 2);

@@ -14,8 +14,11 @@ import type { PodRuntime } from './runtime.js';
 import { createSandbox, destroySandbox, podCgroupPath, startPauseHolder } from './sandbox.js';
 import { signalContainer } from './termination.js';
 
-/** The registry pull used at create (src/image/registry); without one, named images come from the store only. */
-const pullImage: PullFn | undefined = undefined;
+/**
+ * The registry pull used at create (src/image/registry), loaded on the first pull: the
+ * HTTP and TLS modules stay out of a supervisor that never pulls.
+ */
+const pullImage: PullFn = async (store, reference, opts) => (await import('../image/registry/pull.js')).pullImage(store, reference, opts);
 
 export const kernelRuntime: PodRuntime = {
   clock: {

@@ -6,6 +6,7 @@ import { StatePaths, resolveRoot } from '../../state/paths.js';
 import { InvalidInputError, PodrunError } from '../../util/errors.js';
 import { age, printJson, printTable } from '../output.js';
 import { report } from '../report.js';
+import { pullVerb } from './image-pull.js';
 
 export type ImageSubcommand = (image: Command, state: (cmd: Command) => StatePaths) => void;
 
@@ -98,11 +99,11 @@ const rmVerb: ImageSubcommand = (image, state) => {
 };
 
 /** The `image` verbs, in help order. */
-export const IMAGE_SUBCOMMANDS: ImageSubcommand[] = [importVerb, listVerb, inspectVerb, rmVerb];
+export const IMAGE_SUBCOMMANDS: ImageSubcommand[] = [importVerb, pullVerb, listVerb, inspectVerb, rmVerb];
 
 export function registerImageCommands(program: Command): void {
   const state = (cmd: Command) => new StatePaths(resolveRoot(cmd.optsWithGlobals().root as string | undefined));
-  const image = program.command('image').description('the image store: import, list, inspect, rm');
+  const image = program.command('image').description('the image store: import, pull, list, inspect, rm');
   for (const add of IMAGE_SUBCOMMANDS) add(image, state);
   program
     .command('images')
