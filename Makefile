@@ -1,7 +1,7 @@
 # podrun build entry points. Keep targets small and documented; add new ones
 # in the section they belong to.
 
-.PHONY: all deps build fixtures host-deps setup example test test-unit bench
+.PHONY: all deps build fixtures host-deps setup example test test-unit test-vm bench
 
 all: build
 
@@ -66,6 +66,12 @@ example: setup
 # The whole test suite: unit tests and the root-only integration tests.
 test: setup
 	npx vitest run
+	bash vm/test-vm.sh
+
+# The resource tests (test/vm/) in a QEMU guest with a pure cgroup v2 kernel (vm/; QEMU
+# and Debian's kernel package are fetched on first use). Also part of `make test`.
+test-vm: setup
+	bash vm/test-vm.sh
 
 test-unit: deps
 	npx vitest run test/unit

@@ -31,6 +31,7 @@ const TARGET_POD_MB = 0.5;
 const TARGET_SUPERVISOR_MB = 60;
 const TARGET_NET_MS = 5;
 const TARGET_ECHO_MS = 50;
+const TARGET_IMAGE_RUN_MS = 5;
 
 // bin/podrun runs exec from dist/exec.cjs only when it is not older than the ESM build
 // (same test as bin/podrun): say which, so a figure from a stale build is not mistaken.
@@ -64,7 +65,7 @@ function stats(samples) {
 }
 
 /** Runs a command synchronously; returns { ms, status, stdout, stderr }. Throws on failure unless allowFail. */
-async function run(argv, { allowFail = false, input } = {}) {
+async function run(argv, { allowFail = false, input, timeoutMs = TIMEOUT_MS } = {}) {
   // One turn of the event loop between commands, so a SIGINT/SIGTERM handler runs
   // promptly (spawnSync blocks it) and the bench stops and cleans up.
   await new Promise((r) => setImmediate(r));
@@ -72,7 +73,7 @@ async function run(argv, { allowFail = false, input } = {}) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), {
     encoding: 'utf8',
-    timeout: TIMEOUT_MS,
+    timeout: timeoutMs,
     input,
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
@@ -473,6 +474,22 @@ async function main() {
     results.rows.push({ what: '`podrun rm -f POD` (container exits on SIGTERM)', st: rmSt });
     await run(podrun('rm', '-f', ...Array.from({ length: N }, (_, i) => `bench-nonet-${i}`)));
 
+    // 5b. images (bench/image-bench.mjs): run from the store against a directory path, and
+    //     import of a ~100 MB image against tar -x of its layers.
+    if (which('umoci')) {
+      const img = JSON.parse((await run([process.execPath, join(REPO, 'bench', 'image-bench.mjs'), tmp, String(N)], { timeoutMs: 900_000 })).stdout);
+      const dirSt = stats(img.runDir);
+      const namedSt = stats(img.runNamed);
+      results.imageRunCost = namedSt.median - dirSt.median;
+      results.imports = { podrun: stats(img.importMs), tar: stats(img.tarMs), sizeMB: img.sizeMB };
+      results.rows.push({ what: '`podrun run -f`, image a directory path (network none, interleaved)', st: dirSt });
+      results.rows.push({ what: '`podrun run -f`, the same rootfs as a named image from the store', st: namedSt, image: true });
+      results.resolve = { dir: stats(img.resolveDir), named: stats(img.resolveNamed) };
+      log(`  named image over directory (median difference) = ${fmt(results.imageRunCost)} ms, target <= ${TARGET_IMAGE_RUN_MS} ms`);
+      log(`  image resolution at create, in-process: directory ${fmt(results.resolve.dir.median, 2)} ms, named ${fmt(results.resolve.named.median, 2)} ms (medians)`);
+      log(`  image import of ${fmt(img.sizeMB)} MB: ${fmt(results.imports.podrun.median)} ms, tar -xzf of its layers ${fmt(results.imports.tar.median)} ms (medians, n=${img.importMs.length})`);
+    } else log('  image figures skipped: umoci is missing (scripts/install-host-deps.sh installs it)');
+
     const ratio = execSt.median / floor.median;
     results.ratio = ratio;
     log(`  exec / node floor = ${fmt(ratio, 2)}x (median), target <= ${TARGET_EXEC_RATIO}x: ${ratio <= TARGET_EXEC_RATIO ? 'PASS' : 'MISS'}`);
@@ -532,6 +549,13 @@ async function main() {
     log(`  supervisor growth per pod: PSS ${fmt(m.supGrowthPss, 0)} kB, VmRSS ${fmt(m.supGrowthRss, 0)} kB`);
     log(`  per idle pod = pause PSS + supervisor PSS growth / ${PODS} = ${fmt(m.perPod, 0)} kB = ${fmt(kb2mb(m.perPod), 3)} MB, target < ${TARGET_POD_MB} MB: ${kb2mb(m.perPod) < TARGET_POD_MB ? 'PASS' : 'MISS'}`);
     log(`  supervisor VmRSS with ${PODS} pods = ${fmt(kb2mb(after.vmRss))} MB, target < ${TARGET_SUPERVISOR_MB} MB: ${kb2mb(after.vmRss) < TARGET_SUPERVISOR_MB ? 'PASS' : 'MISS'}`);
+
+    // 8. pull from a loopback registry beside skopeo copy (bench/registry-pull.mjs).
+    log('');
+    log('pull:');
+    const { benchPull } = await import('./registry-pull.mjs');
+    results.pull = await benchPull({ run, log, stats, fmt, which, tmp, rootfs: ROOTFS, repo: REPO, n: N, podrunArgv: (r, ...args) => [process.execPath, PODRUN, '--root', r, ...args] });
+    if (results.pull.note) log(`  ${results.pull.note}`);
   } catch (e) {
     failed = e;
   } finally {
@@ -630,8 +654,12 @@ function printTable(r) {
       out.push(`| ${row.what} | ${fmt(row.st.median, 2)} | ${fmt(row.st.p90, 2)} | ${fmt(row.st.min, 2)} | | < ${TARGET_ECHO_MS} ms | ${row.st.median < TARGET_ECHO_MS ? 'PASS' : 'MISS'} |`);
       continue;
     }
-    const target = isExec ? `<= ${TARGET_EXEC_RATIO}x floor` : netRow(row) ? `network step (difference) <= ${TARGET_NET_MS} ms: ${fmt(r.netCost)} ms` : '';
-    const res = isExec ? (r.ratio <= TARGET_EXEC_RATIO ? 'PASS' : 'MISS') : netRow(row) ? (r.netCost <= TARGET_NET_MS ? 'PASS' : 'MISS') : '';
+    let target = isExec ? `<= ${TARGET_EXEC_RATIO}x floor` : netRow(row) ? `network step (difference) <= ${TARGET_NET_MS} ms: ${fmt(r.netCost)} ms` : '';
+    let res = isExec ? (r.ratio <= TARGET_EXEC_RATIO ? 'PASS' : 'MISS') : netRow(row) ? (r.netCost <= TARGET_NET_MS ? 'PASS' : 'MISS') : '';
+    if (row.image) {
+      target = `<= directory + ${TARGET_IMAGE_RUN_MS} ms: ${fmt(r.imageRunCost)} ms`;
+      res = r.imageRunCost <= TARGET_IMAGE_RUN_MS ? 'PASS' : 'MISS';
+    }
     out.push(`| ${row.what} | ${fmt(row.st.median)} | ${fmt(row.st.p90)} | ${fmt(row.st.min)} | ${ratio} | ${target} | ${res} |`);
   }
   for (const p of r.peers) {
@@ -640,6 +668,15 @@ function printTable(r) {
     } else {
       out.push(`| \`${p.tool} run\` of /bin/true | ${p.note.replaceAll('|', '\\|')} | | | | | |`);
     }
+  }
+  if (r.imports) {
+    const { podrun: p, tar, sizeMB } = r.imports;
+    out.push('');
+    out.push(`| Image import (${fmt(sizeMB)} MB, 4 gzip layers made by umoci, empty store) | median ms | p90 ms | min ms | target | result |`);
+    out.push('|---|---:|---:|---:|---|---|');
+    out.push(`| \`podrun image import\` (verify, unpack, store) | ${fmt(p.median)} | ${fmt(p.p90)} | ${fmt(p.min)} | <= tar -x | ${p.median <= tar.median ? 'PASS' : 'MISS'} |`);
+    out.push(`| GNU \`tar -xzf\` of the same layers | ${fmt(tar.median)} | ${fmt(tar.p90)} | ${fmt(tar.min)} | | |`);
+    out.push(`| image resolution at create, in-process: directory / named | ${fmt(r.resolve.dir.median, 2)} / ${fmt(r.resolve.named.median, 2)} | ${fmt(r.resolve.dir.p90, 2)} / ${fmt(r.resolve.named.p90, 2)} | | | |`);
   }
   if (r.step) {
     out.push('');
@@ -651,6 +688,15 @@ function printTable(r) {
     out.push(`| cost of the bridge (difference of medians) | ${fmt(r.step.cost, 2)} | | |`);
   }
   if (r.hardening) out.push(...hardeningTable(r.hardening, fmt));
+  if (r.pull?.rows) {
+    out.push('');
+    out.push('| Pull (bench/registry-pull.mjs) | median ms | p90 ms | min ms | target | result |');
+    out.push('|---|---:|---:|---:|---|---|');
+    for (const [i, row] of r.pull.rows.entries()) {
+      const verdict = i === 0 ? [`<= skopeo copy: ${fmt(r.pull.ratio, 2)}x`, r.pull.ratio <= 1 ? 'PASS' : 'MISS'] : ['', ''];
+      out.push(`| ${row.what} | ${fmt(row.st.median)} | ${fmt(row.st.p90)} | ${fmt(row.st.min)} | ${verdict.join(' | ')} |`);
+    }
+  }
   const m = r.mem;
   if (m.supAfter) {
     const mb = (kb) => fmt(kb2mb(kb), 2);

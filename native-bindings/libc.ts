@@ -92,6 +92,8 @@ const c = {
   setresgid: libc.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
   setresuid: libc.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
   flock: libc.func('int flock(int fd, int op)'),
+  lgetxattr: libc.func('long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)'),
+  lsetxattr: libc.func('int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)'),
   prctlFprog: libc.func('int prctl(int option, unsigned long mode, const sock_fprog *prog, unsigned long a4, unsigned long a5)'),
 };
 
@@ -138,6 +140,7 @@ export const PR_SET_CHILD_SUBREAPER = 36;
 export const F_SETFD = 2;
 export const LOCK_EX = 2;
 export const LOCK_NB = 4;
+export const LOCK_SH = 1;
 
 export function unshare(flags: number): void {
   check(c.unshare(flags), 'unshare', undefined, `0x${flags.toString(16)}`);
@@ -281,6 +284,29 @@ export function tryLockExclusive(fd: number, path: string): boolean {
   const e = lastErrno();
   if (errnoName(e) === 'EWOULDBLOCK' || errnoName(e) === 'EAGAIN') return false;
   throw new SyscallError('flock', e, path);
+}
+
+/** Non-blocking shared flock; false when another process holds it exclusively. */
+export function tryLockShared(fd: number, path: string): boolean {
+  if (c.flock(fd, LOCK_SH | LOCK_NB) === 0) return true;
+  const e = lastErrno();
+  if (errnoName(e) === 'EWOULDBLOCK' || errnoName(e) === 'EAGAIN') return false;
+  throw new SyscallError('flock', e, path);
+}
+
+/** lsetxattr(2): sets an extended attribute on the path itself (a symlink is not followed). */
+export function lsetxattr(path: string, name: string, value: Buffer): void {
+  check(c.lsetxattr(path, name, value, value.length, 0), 'lsetxattr', path, name);
+}
+
+/** lgetxattr(2) of a value up to 4 KiB; undefined when the path has no such attribute. */
+export function lgetxattr(path: string, name: string): Buffer | undefined {
+  const buf = Buffer.alloc(4096);
+  const n = Number(c.lgetxattr(path, name, buf, buf.length));
+  if (n >= 0) return buf.subarray(0, n);
+  const e = lastErrno();
+  if (errnoName(e) === 'ENODATA') return undefined;
+  throw new SyscallError('lgetxattr', e, path, name);
 }
 
 export const AF = { INET: AF_INET, INET6: 10 } as const;

@@ -33,7 +33,7 @@ export interface PodrunFeatures {
   /** Pod networking beyond loopback (pod IPs, a bridge): built. */
   networking: boolean;
   seccomp: boolean;
-  /** Image references (registries, image stores). */
+  /** Named images from the content-addressed store (import, list, inspect, rm; pull when wired). */
   images: boolean;
   /** resources.limits and requests. */
   resourceLimits: boolean;
@@ -102,8 +102,9 @@ export function hostInfo(stateRoot: string): PodrunInfo {
       capabilities: true,
       networking: true,
       seccomp: true,
-      images: false,
-      resourceLimits: false,
+      images: true,
+      // Built; held here only where the cgroup2 root offers the controllers limits need.
+      resourceLimits: ['memory', 'cpu', 'pids'].every((c) => cgroup.controllers.includes(c)),
       terminals: true,
     },
   };

@@ -23,8 +23,17 @@ export interface Routes {
   ping: { method: 'GET'; path: '/v1/ping'; response: { ok: true; pid: number } };
   info: { method: 'GET'; path: '/v1/info'; response: PodrunInfo };
   listPods: { method: 'GET'; path: '/v1/pods'; response: PodListView };
-  /** `manifest`: the Pod manifest's text, YAML or JSON, as `podrun create -f` reads it. */
-  createPod: { method: 'POST'; path: '/v1/pods'; body: { manifest: string }; response: { name: string } };
+  /**
+   * `manifest`: the Pod manifest's text, YAML or JSON, as `podrun create -f` reads it.
+   * `ignoreMissingControllers`: create even when a limit needs a cgroup controller this host
+   * lacks; `warnings` then says what is not enforced (also events and a pod condition).
+   */
+  createPod: {
+    method: 'POST';
+    path: '/v1/pods';
+    body: { manifest: string; ignoreMissingControllers?: boolean };
+    response: { name: string; warnings: string[] };
+  };
   getPod: { method: 'GET'; path: '/v1/pods/{name}'; response: PodView };
   startPod: { method: 'POST'; path: '/v1/pods/{name}/start'; response: Ok };
   /** Every running container without `container`; `signal` defaults to KILL. Answers how many were signalled. */
@@ -38,6 +47,9 @@ export interface Routes {
   stopPod: { method: 'POST'; path: '/v1/pods/{name}/stop'; body: { container?: string; timeout?: number }; response: Ok };
   /** `removed` is false only for `force=true` of a pod that does not exist. */
   removePod: { method: 'DELETE'; path: '/v1/pods/{name}'; query: { force?: 'true' | 'false' }; response: { removed: boolean } };
+  /** Freezes the pod cgroup; answers once cgroup.events says frozen. */
+  pausePod: { method: 'POST'; path: '/v1/pods/{name}/pause'; response: Ok };
+  unpausePod: { method: 'POST'; path: '/v1/pods/{name}/unpause'; response: Ok };
   /** Long poll: answers when the condition holds (`ok: true`) or after `timeout` seconds (`ok: false`). */
   waitPod: {
     method: 'GET';
@@ -63,6 +75,8 @@ export const ROUTES: { readonly [K in RouteName]: { readonly method: Routes[K]['
   stopPod: { method: 'POST', path: '/v1/pods/{name}/stop' },
   removePod: { method: 'DELETE', path: '/v1/pods/{name}' },
   waitPod: { method: 'GET', path: '/v1/pods/{name}/wait' },
+  pausePod: { method: 'POST', path: '/v1/pods/{name}/pause' },
+  unpausePod: { method: 'POST', path: '/v1/pods/{name}/unpause' },
   shutdown: { method: 'POST', path: '/v1/shutdown' },
 };
 

@@ -29,13 +29,15 @@ export class SupervisorClient {
     // The supervisor reads these when it starts: a bad value is the user's, say so now
     // (exit 2, the variable named) rather than after a supervisor that could not start.
     // Loaded only here: every other command of the CLI skips these modules.
-    const [{ logLimitsFromEnv }, { backoffFromEnv }, { netConfigFromEnv }] = await Promise.all([
+    const [{ logLimitsFromEnv }, { backoffFromEnv }, { netConfigFromEnv }, { storageCheckFromEnv }] = await Promise.all([
       import('../logs/limits.js'),
       import('../pod/backoff.js'),
       import('../net/net-config.js'),
+      import('../pod/eviction.js'),
     ]);
     logLimitsFromEnv(process.env);
     backoffFromEnv(process.env);
+    storageCheckFromEnv(process.env);
     netConfigFromEnv(process.env, this.state.root);
     mkdirSync(this.state.root, { recursive: true, mode: 0o700 });
     const log = openSync(this.state.supervisorLog, 'a');

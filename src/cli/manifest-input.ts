@@ -22,7 +22,7 @@ export function loadManifest(file: string): { text: string; pod: Pod } {
   ];
   for (const [field, list] of lists) {
     list.forEach((c, i) => {
-      if (c.image === '/') return;
+      if (c.image === '/' || !c.image.startsWith('/')) return; // a name: resolved from the store at create
       try {
         statSync(c.image);
       } catch {

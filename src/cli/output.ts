@@ -4,9 +4,14 @@ export function printJson(v: unknown): void {
 }
 
 export function printTable(header: string[], rows: string[][]): void {
+  process.stdout.write(formatTable(header, rows));
+}
+
+/** The aligned columns printTable prints, as text. */
+export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('   ');
-  process.stdout.write([line(header), ...rows.map(line)].join('\n') + '\n');
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
 /** "3m", "2h", "5d": the age column of `list`. */

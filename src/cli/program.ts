@@ -5,6 +5,7 @@ import { StatePaths, resolveRoot } from '../state/paths.js';
 import { PodrunError, UsageError } from '../util/errors.js';
 import { report } from './report.js';
 import { SupervisorClient } from './client.js';
+import { registerImageCommands } from './verbs/image.js';
 
 function ctx(cmd: Command): { state: StatePaths; client: SupervisorClient } {
   const state = new StatePaths(resolveRoot(cmd.optsWithGlobals().root as string | undefined));
@@ -27,9 +28,11 @@ export function build(): Command {
     .command('create')
     .description('create the pod sandbox and its containers (not started); print the pod name')
     .requiredOption('-f, --file <file>', 'Pod manifest (YAML or JSON), - for stdin')
-    .action(async (o: { file: string }, cmd: Command) => {
-      const { create } = await import('./verbs/lifecycle.js');
-      process.stdout.write((await create(ctx(cmd).client, o.file)) + '\n');
+    .option('--ignore-missing-controllers', 'create even if a limit needs a cgroup controller this host lacks (a warning then; also PODRUN_IGNORE_MISSING_CONTROLLERS=1)')
+    .action(async (o: { file: string; ignoreMissingControllers?: boolean }, cmd: Command) => {
+      const { create, ignoreMissingControllers } = await import('./verbs/lifecycle.js');
+      const ignore = ignoreMissingControllers(o.ignoreMissingControllers, process.env);
+      process.stdout.write((await create(ctx(cmd).client, o.file, ignore)) + '\n');
     });
 
   program
@@ -45,10 +48,12 @@ export function build(): Command {
     .command('run')
     .description('create + start; print the pod name')
     .requiredOption('-f, --file <file>', 'Pod manifest (YAML or JSON), - for stdin')
-    .action(async (o: { file: string }, cmd: Command) => {
-      const { create, start } = await import('./verbs/lifecycle.js');
+    .option('--ignore-missing-controllers', 'as for create')
+    .action(async (o: { file: string; ignoreMissingControllers?: boolean }, cmd: Command) => {
+      const { create, ignoreMissingControllers, start } = await import('./verbs/lifecycle.js');
+      const ignore = ignoreMissingControllers(o.ignoreMissingControllers, process.env);
       const { client } = ctx(cmd);
-      const name = await create(client, o.file);
+      const name = await create(client, o.file, ignore);
       process.stdout.write(name + '\n');
       await start(client, name);
     });
@@ -119,6 +124,24 @@ export function build(): Command {
     });
 
   program
+    .command('pause')
+    .description('freeze every process of the pod (cgroup.freeze); status shows Paused')
+    .argument('<pod>')
+    .action(async (pod: string, _o: unknown, cmd: Command) => {
+      const { pause } = await import('./verbs/lifecycle.js');
+      await pause(ctx(cmd).client, pod);
+    });
+
+  program
+    .command('unpause')
+    .description('thaw a paused pod')
+    .argument('<pod>')
+    .action(async (pod: string, _o: unknown, cmd: Command) => {
+      const { unpause } = await import('./verbs/lifecycle.js');
+      await unpause(ctx(cmd).client, pod);
+    });
+
+  program
     .command('rm')
     .description('remove pods (-f: stop first); leaves nothing behind')
     .option('-f, --force', 'stop running containers first; a missing pod is not an error', false)
@@ -186,6 +209,19 @@ export function build(): Command {
     });
 
   program
+    .command('stats')
+    .description('per container CPU, memory and PIDs from the cgroup files (every pod without POD)')
+    .addOption(new Option('-o, --output <format>', 'json'))
+    .option('-w, --watch', 'refresh every interval (in place on a terminal)', false)
+    .option('--interval <seconds>', 'between the samples the CPU rate is taken over (default 1)')
+    .argument('[pod]')
+    .action(async (pod: string | undefined, o: { output?: string; watch: boolean; interval?: string }, cmd: Command) => {
+      const { stats } = await import('./verbs/stats.js');
+      const { state, client } = ctx(cmd);
+      await stats(state, client, pod, o);
+    });
+
+  program
     .command('wait')
     .description('wait until the pod is ready or completed; exit 1 on time-out')
     .option('--for <condition>', 'ready or completed', 'ready')
@@ -204,6 +240,8 @@ export function build(): Command {
       const { info } = await import('./verbs/info.js');
       info(resolveRoot(cmd.optsWithGlobals().root as string | undefined), o.output);
     });
+
+  registerImageCommands(program);
 
   return program;
 }

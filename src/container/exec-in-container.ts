@@ -20,7 +20,7 @@ import { PodrunError } from '../util/errors.js';
 import { execConfig, type ExecRequest } from './exec-config.js';
 import type { InitConfig, InitContext } from './init-config.js';
 import { lsmStep } from './lsm.js';
-import { PRIVILEGE_STEPS } from './process-steps.js';
+import { oomScoreStep, PRIVILEGE_STEPS } from './process-steps.js';
 import { readSyncPipe, type InitFailure } from './sync-pipe.js';
 
 /**
@@ -82,6 +82,8 @@ export function enterContainer(configPath: string, c: ContainerRecord, req: Exec
   try {
     // The cgroup's files are not visible from inside the container's mount namespace.
     joinCgroup(c.cgroup);
+    // This process keeps the container's score while it waits: it is the container's side.
+    oomScoreStep.setUp(ctx);
     // The LSM attributes are /proc/thread-self's, which the container's /proc (another PID
     // namespace's) does not show for this process, and which the container could mount over.
     lsmStep.setUp(ctx);

@@ -12,7 +12,7 @@ import { execConfig } from './exec-config.js';
 import type { ExecStageRequest } from './exec-in-container.js';
 import type { InitConfig, InitStep } from './init-config.js';
 import { lsmStep } from './lsm.js';
-import { cgroupStep, commandStep, execStep, PRIVILEGE_STEPS, workdirStep } from './process-steps.js';
+import { cgroupStep, commandStep, execStep, oomScoreStep, PRIVILEGE_STEPS, workdirStep } from './process-steps.js';
 import { runStage } from './stage-runner.js';
 import { execTerminalStep } from './terminal.js';
 
@@ -25,6 +25,6 @@ const enterMountNamespaceStep: InitStep = {
 
 // lsm writes /proc/thread-self/attr while this process still sees the host's /proc: in
 // the container's mount namespace, a container with CAP_SYS_ADMIN could mount over it.
-const EXEC_STEPS: readonly InitStep[] = [cgroupStep, lsmStep, enterMountNamespaceStep, execTerminalStep, commandStep, workdirStep, ...PRIVILEGE_STEPS, execStep];
+const EXEC_STEPS: readonly InitStep[] = [cgroupStep, oomScoreStep, lsmStep, enterMountNamespaceStep, execTerminalStep, commandStep, workdirStep, ...PRIVILEGE_STEPS, execStep];
 
 runStage(EXEC_STEPS, { cfg: execConfig(readJson<InitConfig>(req.config)!, req) });

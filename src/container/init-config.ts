@@ -24,12 +24,17 @@ export interface LsmLabels {
 export interface InitConfig {
   podName: string;
   containerName: string;
-  /** Overlay lower dir, or 'host' for the read-only host root. */
-  image: { kind: 'host' } | { kind: 'dir'; path: string };
+  /**
+   * Overlay lower dir; or a stored image's layers as short names relative to `linkDir`,
+   * top first (rootfs.ts); or 'host' for the read-only host root.
+   */
+  image: { kind: 'host' } | { kind: 'dir'; path: string } | { kind: 'layers'; linkDir: string; lowers: string[] };
   rootfs: string;
   upper: string;
   work: string;
   cgroup: string;
+  /** The kubelet's oom_score_adj for the container (src/pod/pod-resources.ts), clamped at set-up. */
+  oomScoreAdj?: number;
   shm: string;
   etcFiles: { hostname: string; hosts: string; resolv: string };
   mounts: BindMount[];
@@ -81,10 +86,17 @@ export function expandVars(s: string, env: Map<string, string>): string {
   });
 }
 
-/** The container's environment as KEY=VALUE strings, in order, later entries winning. */
-export function containerEnv(c: Container, hostname: string): Map<string, string> {
+/**
+ * The container's environment, in order, later entries winning: PATH, the image's Env
+ * (`K=V` strings, taken as they are), HOSTNAME, then the manifest's env with $(VAR).
+ */
+export function containerEnv(c: Container, hostname: string, imageEnv: string[] = []): Map<string, string> {
   const env = new Map<string, string>();
   env.set('PATH', DEFAULT_PATH);
+  for (const kv of imageEnv) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) env.set(kv.slice(0, eq), kv.slice(eq + 1));
+  }
   env.set('HOSTNAME', hostname);
   for (const e of c.env) env.set(e.name, expandVars(e.value, env));
   if (!env.has('HOME')) env.set('HOME', '/root');

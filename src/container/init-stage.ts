@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { deviceFilterStep } from './device-filter-step.js';
 import type { InitConfig, InitStep } from './init-config.js';
 import { maskedPathsStep, readOnlyPathsStep } from './proc-paths.js';
-import { cgroupStep, commandStep, execStep, PRIVILEGE_STEPS, workdirStep } from './process-steps.js';
+import { cgroupStep, commandStep, execStep, oomScoreStep, PRIVILEGE_STEPS, workdirStep } from './process-steps.js';
 import {
   devStep,
   etcFilesStep,
@@ -34,6 +34,7 @@ import { containerTerminalStep } from './terminal.js';
 const INIT_STEPS: readonly InitStep[] = [
   cgroupStep,
   deviceFilterStep,
+  oomScoreStep,
   mountNamespaceStep,
   rootfsStep,
   procStep,

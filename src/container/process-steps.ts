@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { clearCloexec, execve, setUser } from '../../native-bindings/libc.js';
 import { cloexecFrom } from '../../native-bindings/pty.js';
 import { joinCgroup } from '../cgroup/cgroup2.js';
+import { setOomScoreAdj } from '../kernel/oom-score.js';
 import { StartError } from '../util/errors.js';
 import type { InitConfig, InitStep } from './init-config.js';
 import { boundingSetStep, capabilitiesStep, noNewPrivsStep } from './privileges.js';
@@ -64,6 +65,14 @@ function commandError(cfg: InitConfig, e: unknown): StartError {
 export const cgroupStep: InitStep = {
   name: 'cgroup',
   setUp: ({ cfg }) => joinCgroup(cfg.cgroup),
+};
+
+/** Right after joining the cgroup, before anything else runs there, so that all its processes inherit it. */
+export const oomScoreStep: InitStep = {
+  name: 'oom-score-adj',
+  setUp: ({ cfg }) => {
+    if (cfg.oomScoreAdj !== undefined) setOomScoreAdj(cfg.oomScoreAdj);
+  },
 };
 
 export const commandStep: InitStep = {

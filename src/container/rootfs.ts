@@ -60,6 +60,21 @@ function mountHostRoot(rootfs: string): void {
   mount('tmpfs', join(rootfs, 'run'), 'tmpfs', MS.NOSUID | MS.NODEV, 'mode=755');
 }
 
+/**
+ * The overlay of a stored image's layers (read-only lowers, top first) under the
+ * container's own upper layer. The mount data is one page (4096 bytes): the layers are
+ * named relative to the store's `l/` directory, 21 bytes each, which fits ~190 layers
+ * (overlayfs itself stacks at most 500). The init stage has its own cwd (CLONE_FS).
+ */
+function mountLayers(cfg: InitConfig, image: { linkDir: string; lowers: string[] }): void {
+  chdir(image.linkDir);
+  try {
+    mount('overlay', cfg.rootfs, 'overlay', 0, `lowerdir=${image.lowers.join(':')},upperdir=${cfg.upper},workdir=${cfg.work}`);
+  } finally {
+    chdir('/');
+  }
+}
+
 /** Nothing mounted from here on propagates back to the host, and no host mount event reaches us. */
 export const mountNamespaceStep: InitStep = {
   name: 'mount-namespace',
@@ -76,6 +91,8 @@ export const rootfsStep: InitStep = {
     mkdirSync(cfg.rootfs, { recursive: true });
     if (cfg.image.kind === 'dir') {
       mount('overlay', cfg.rootfs, 'overlay', 0, `lowerdir=${cfg.image.path},upperdir=${cfg.upper},workdir=${cfg.work}`);
+    } else if (cfg.image.kind === 'layers') {
+      mountLayers(cfg, cfg.image);
     } else {
       mountHostRoot(cfg.rootfs);
     }

@@ -49,7 +49,8 @@ export class ArchiveGuard {
 
   /** Checks one entry (in archive order) and records its effect on the tree. */
   check(entry: GuardEntry): GuardResult {
-    const raw = entry.path;
+    // "/" alone is the root directory's own entry (umoci writes it): not an escape.
+    const raw = /^\/+$/.test(entry.path) ? '.' : entry.path;
     if (raw.startsWith('/')) {
       return { ok: false, message: `archive entry ${JSON.stringify(raw)} has an absolute path` };
     }
@@ -84,10 +85,10 @@ export class ArchiveGuard {
       }
     }
 
+    if (p === '' && entry.type !== 'Directory') {
+      return { ok: false, message: `archive entry ${JSON.stringify(raw)} replaces the root directory with a ${entry.type === 'SymbolicLink' ? 'symbolic link' : 'non-directory'}` };
+    }
     if (entry.type === 'SymbolicLink') {
-      if (p === '') {
-        return { ok: false, message: `archive entry ${JSON.stringify(raw)} replaces the root directory with a symbolic link` };
-      }
       // Swapping a directory that earlier entries used for a symlink is the
       // classic way to redirect later writes; no sane rootfs tarball does it.
       if (this.dirs.has(p)) {

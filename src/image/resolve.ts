@@ -10,11 +10,11 @@
 // and no rehash. Nothing here garbage-collects old extractions yet.
 
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { errnoText } from '../util/errno.js';
+import { sha256File } from './digest.js';
 import { InvalidInputError, PodrunError } from '../util/errors.js';
 import { type ArchiveFormat, detectArchiveFormat, extractTarball } from './tarball.js';
 
@@ -82,7 +82,7 @@ async function resolveTarball(
   let sha: string;
   try {
     format = await detectArchiveFormat(file, shown, field);
-    sha = indexed ?? (await sha256File(file));
+    sha = indexed ?? (await sha256File(file)).slice('sha256:'.length);
   } catch (err) {
     if (err instanceof PodrunError) throw err;
     throw pathError(field, shown, err);
@@ -186,14 +186,6 @@ async function isDirectory(p: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    hash.update(chunk as Buffer);
-  }
-  return hash.digest('hex');
 }
 
 // ---- identity index ------------------------------------------------------------

@@ -8,7 +8,7 @@
 //            scheduling hints, which mean nothing on one machine (the lists below);
 //   unknown: refused, with a near miss suggested.
 // Some known fields are accepted only so that Kubernetes manifests run unchanged, and
-// change nothing: imagePullPolicy (path images are never pulled), terminationMessagePath
+// change nothing: imagePullPolicy for path images (named ones use it), terminationMessagePath
 // and terminationMessagePolicy (no termination message is read yet), a port without a
 // hostPort (except to name a probe's port), the sizeLimit of an emptyDir on disk (the
 // kubelet enforces it by eviction; a Memory one is the tmpfs size), and a tcpSocket
@@ -19,6 +19,7 @@ import { isScalar, parseAllDocuments } from 'yaml';
 import { checkAppArmorAnnotations, LSM_FIELDS, parseLsm } from './lsm.js';
 import { MAX_ID, parsePodGroups, POD_GROUP_FIELDS } from './pod-groups.js';
 import { checkRunAsNonRoot } from './run-as-non-root.js';
+import { parseImageReference } from '../model/image-reference.js';
 import { parseSysctls } from './sysctls.js';
 import {
   absolutePath,
@@ -61,6 +62,7 @@ import {
   parsePorts,
 } from './network.js';
 import { parseLifecycle, parseProbe } from './probes.js';
+import { checkPidsLimitAnnotation, parseResources } from './resources.js';
 import { parseSeccompProfile } from './seccomp.js';
 import { CONTAINER_HARDENING_FIELDS, parseContainerHardening } from './security-context.js';
 import { parseIntegerQuantity } from '../model/quantity.js';
@@ -147,6 +149,7 @@ export function validatePod(obj: unknown): Pod {
   const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: parseMetadata(metadata), spec: parseSpec(spec) };
   checkNetworkAnnotation(pod.metadata, pod.spec.hostNetwork ?? false, pod.spec.containers);
   checkRunAsNonRoot(pod);
+  checkPidsLimitAnnotation(pod.metadata.annotations);
   checkAppArmorAnnotations(pod.metadata, [...pod.spec.initContainers, ...pod.spec.containers]);
   return pod;
 }
@@ -444,11 +447,10 @@ const CONTAINER_FIELDS: Fields = {
   known: [
     'name', 'image', 'command', 'args', 'workingDir', 'env', 'volumeMounts', 'securityContext',
     'ports', 'imagePullPolicy', 'terminationMessagePath', 'terminationMessagePolicy',
-    'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'restartPolicy',
+    'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'restartPolicy', 'resources',
     'stdin', 'stdinOnce', 'tty',
   ],
   notYet: {
-    resources: EMPTY, // `kubectl run --dry-run -o yaml` writes `resources: {}`
     resizePolicy: EMPTY,
     restartPolicyRules: EMPTY,
     envFrom: EMPTY,
@@ -489,11 +491,10 @@ function parseContainer(
   containerNames.add(name);
 
   const image = reqString(c, 'image', path);
+  // A named image must be a valid reference (Kubernetes' InvalidImageName, refused at once).
   if (!isAbsolute(image)) {
-    fail(
-      join(path, 'image'),
-      `${quote(image)}: only absolute paths of a root filesystem directory or tarball, or "/", are supported yet`,
-    );
+    const ref = parseImageReference(image);
+    if (typeof ref === 'string') fail(join(path, 'image'), ref);
   }
 
   const command = optStringArray(c, 'command', path);
@@ -508,6 +509,7 @@ function parseContainer(
     ? { ...parseSecurityContext(sc, scPath, CONTAINER_SECURITY_CONTEXT_FIELDS), ...parseContainerHardening(sc, scPath) }
     : undefined;
   const ports = parsePorts(c, path);
+  const resources = parseResources(c, path);
   const imagePullPolicy = optEnum(c, 'imagePullPolicy', path, ['Always', 'IfNotPresent', 'Never'] as const);
   const tmp = optString(c, 'terminationMessagePath', path) || '/dev/termination-log';
   const terminationMessagePath = absolutePath(tmp, join(path, 'terminationMessagePath'));
@@ -543,6 +545,7 @@ function parseContainer(
     env,
     ...(workingDir !== undefined ? { workingDir } : {}),
     volumeMounts,
+    resources,
     ...(securityContext ? { securityContext } : {}),
     ...(ports !== undefined ? { ports } : {}),
     ...(imagePullPolicy !== undefined ? { imagePullPolicy } : {}),

@@ -1,9 +1,26 @@
 // The Pod object podrun reports (`inspect`, `list`, the supervisor API): Kubernetes v1 Pod
 // field names, with podrun's own additions (a container's pid, the sandbox). This is the
 // API's response type, so programs can rely on it; src/pod/status.ts computes it.
-import type { PodSpec } from './pod.js';
+import type { Container, PodSpec } from './pod.js';
+
+/** Quantities as Kubernetes prints them ("500m", "128Mi"). */
+export interface ResourceRequirementsView {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
+export type ContainerView = Omit<Container, 'resources'> & { resources: ResourceRequirementsView };
+
+/** The spec as reported: the manifest's, defaulted, with quantities written back as text. */
+export type PodSpecView = Omit<PodSpec, 'containers' | 'initContainers'> & {
+  containers: ContainerView[];
+  initContainers: ContainerView[];
+};
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+
+/** Kubernetes' QoS classes (src/pod/pod-resources.ts computes them). */
+export type PodQOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
 export interface ContainerStateView {
   waiting?: { reason: string; message?: string };
@@ -63,6 +80,7 @@ export interface PodStatusView {
   startTime?: string;
   initContainerStatuses: ContainerStatusView[];
   containerStatuses: ContainerStatusView[];
+  qosClass: PodQOSClass;
   sandbox: SandboxView;
 }
 
@@ -79,7 +97,7 @@ export interface PodView {
     /** Omitted when empty. */
     annotations?: Record<string, string>;
   };
-  spec: PodSpec;
+  spec: PodSpecView;
   status: PodStatusView;
 }
 

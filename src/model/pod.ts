@@ -1,5 +1,6 @@
 // The subset of the Kubernetes v1 Pod that podrun understands, after defaulting.
 // Field names follow the Kubernetes API so that `inspect` can print them back verbatim.
+import type { ContainerResources } from './resources.js';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
@@ -74,6 +75,7 @@ export interface Container {
   env: EnvVar[];
   workingDir?: string;
   volumeMounts: VolumeMount[];
+  resources: ContainerResources; // empty lists when absent (src/manifest/resources.ts)
   securityContext?: SecurityContext;
   ports?: ContainerPort[];
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never'; // accepted, meaningless for path images

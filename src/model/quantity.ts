@@ -12,12 +12,12 @@ const MAX_MAGNITUDE = (1n << 63n) - 1n;
 // Bounds the BigInt work on hostile input like "1e999999999".
 const MAX_EXPONENT = 100;
 
-interface Rational {
+export interface Rational {
   num: bigint; // sign carried here
   den: bigint; // > 0
 }
 
-function toRational(text: string): Rational | null {
+export function toRational(text: string): Rational | null {
   const m = QUANTITY_RE.exec(text);
   if (!m) return null;
   const [, sign = '', number = '', suffix = ''] = m;
@@ -56,4 +56,38 @@ export function parseIntegerQuantity(text: string): number | null {
   let q = r.num / r.den; // truncates toward zero
   if (r.num % r.den !== 0n && r.num > 0n) q += 1n;
   return Number(q);
+}
+
+/**
+ * A quantity in thousandths, rounded away from zero as Kubernetes' defaulting of resource
+ * lists does (SetDefaults_ResourceList: RoundUp to milli scale): "0.1m" → 1n, "1.5" → 1500n,
+ * "128Mi" → 134217728000n. Invalid → null.
+ */
+export function parseMilliQuantity(text: string): bigint | null {
+  const r = toRational(text);
+  if (!r) return null;
+  const scaled = r.num * 1000n;
+  const q = scaled / r.den; // truncates toward zero
+  if (scaled % r.den === 0n) return q;
+  return q + (scaled > 0n ? 1n : -1n);
+}
+
+const BINARY_SUFFIXES = ['Ei', 'Pi', 'Ti', 'Gi', 'Mi', 'Ki'] as const;
+const DECIMAL_SUFFIXES = ['E', 'P', 'T', 'G', 'M', 'k'] as const;
+
+/**
+ * A whole number of units written back as a quantity, with the largest suffix that keeps
+ * it exact, binary first: 134217728n → "128Mi", 1000000000n → "1G", 1500n → "1500".
+ * `milli`: the number is in thousandths (cpu): 500n → "500m", 2000n → "2".
+ */
+export function formatQuantity(value: bigint, milli = false): string {
+  if (milli) return value % 1000n === 0n ? formatQuantity(value / 1000n) : `${value}m`;
+  if (value === 0n) return '0';
+  for (const [suffixes, base] of [[BINARY_SUFFIXES, 1024n], [DECIMAL_SUFFIXES, 1000n]] as const) {
+    for (const [i, suffix] of suffixes.entries()) {
+      const unit = base ** BigInt(suffixes.length - i);
+      if (value % unit === 0n) return `${value / unit}${suffix}`;
+    }
+  }
+  return String(value);
 }

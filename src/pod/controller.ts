@@ -14,12 +14,14 @@ import type { ContainerRecord, PodRecord } from '../state/records.js';
 import { NotFoundError, PodrunError } from '../util/errors.js';
 import { computePodActions, type PodAction } from './actions.js';
 import type { BackoffSettings } from './backoff.js';
+import { EVICTION_GRACE_SECONDS } from './eviction.js';
 import type { ForeignExit } from './foreign-exit.js';
 import { instanceConfig } from './instance-config.js';
 import { beginInstance, instanceExited, instanceFailedToStart, instanceGone, instanceRunning, instanceUnknown } from './instance-state.js';
 import { pumpContainerLogs } from './log-pump.js';
 import { afterStart, startProbes, type InstanceHost, type LiveInstance } from './instance-probes.js';
 import { ContainerStdio } from './attach.js';
+import { pausePod, probeHoldToken, reconcilePaused, unpausePod, type Pausable } from './pause.js';
 import type { Clock, ContainerProcess, PodRuntime } from './runtime.js';
 import { forcedByStart, startProgress } from './start-progress.js';
 import { MIN_GRACE_MS, stopContainers, type Stoppable } from './termination.js';
@@ -47,6 +49,7 @@ export class PodController {
 
   /** What the probes and hooks of an instance need of this pod. */
   private readonly instanceHost: InstanceHost;
+  private readonly pausable: Pausable;
 
   constructor(
     readonly rec: PodRecord,
@@ -62,6 +65,15 @@ export class PodController {
       runHandler: (c, h, o) => this.runtime.runHandler(this, c, h, o),
       stopOne: (c, grace, why) => this.stopOne(c, grace, why),
       specGrace: () => this.specGrace(),
+      holdToken: () => probeHoldToken(rec),
+    };
+    this.pausable = {
+      rec,
+      name: rec.pod.metadata.name,
+      save: () => this.save(),
+      requestSync: () => this.requestSync(),
+      event: (type, reason, message) => this.event(type, reason, message),
+      now: () => this.isoNow(),
     };
   }
 
@@ -132,7 +144,8 @@ export class PodController {
 
   /** Carries out what computePodActions decides, deciding again after every start. */
   private async syncOnce(): Promise<void> {
-    while (!this.disposed) {
+    // A paused pod starts nothing (a new instance would freeze in its cgroup); unpause syncs.
+    while (!this.disposed && !this.rec.paused) {
       const plan = computePodActions(this.rec, this.clock.now(), { forced: this.forced, backoff: this.deps.backoff });
       if (await this.execute(plan.actions)) continue;
       if (plan.wakeAt !== undefined) this.wakeAt(plan.wakeAt);
@@ -209,6 +222,7 @@ export class PodController {
       if (this.rec.terminal) {
         throw new PodrunError(`pod "${this.name}" ended (${this.rec.terminal.reason}): create a new pod to run it again`);
       }
+      if (this.rec.paused) throw new PodrunError(`pod "${this.name}" is paused: unpause it first`);
       this.rec.startedAt ??= this.isoNow();
       this.ensurePauseHolder();
       this.armDeadline();
@@ -279,14 +293,24 @@ export class PodController {
   }
 
   private async deadlineExceeded(): Promise<void> {
+    const message = `Pod was active on the node longer than the specified deadline`;
+    await this.failPod('DeadlineExceeded', message, this.specGrace(), 'the pod exceeded its activeDeadlineSeconds');
+  }
+
+  /** Evicted for its ephemeral storage (src/pod/eviction.ts): killed after the kubelet's 1 s, never restarted. */
+  async evict(message: string): Promise<void> {
+    await this.failPod('Evicted', message, EVICTION_GRACE_SECONDS, 'the pod was evicted', false);
+  }
+
+  /** Ends an active pod as a whole: phase Failed with the reason, a Warning event, its containers stopped for good. */
+  private async failPod(reason: string, message: string, graceSec: number, why: string, floor = true): Promise<void> {
     if (this.disposed || this.rec.terminal) return;
     const phase = podPhase(this.rec);
     if (phase === 'Succeeded' || phase === 'Failed') return;
-    const message = `Pod was active on the node longer than the specified deadline`;
-    this.rec.terminal = { reason: 'DeadlineExceeded', message };
-    this.event('Warning', 'DeadlineExceeded', message);
+    this.rec.terminal = { reason, message };
+    this.event('Warning', reason, message);
     this.save();
-    await this.terminate(this.rec.containers, this.specGrace(), 'the pod exceeded its activeDeadlineSeconds');
+    await this.terminate(this.rec.containers, graceSec, why, floor);
     this.noteCompletion();
   }
 
@@ -301,7 +325,7 @@ export class PodController {
     const cfg = instanceConfig(this.rec, this.paths, c);
     const cpaths = this.paths.container(c.name);
     writeJsonAtomic(cpaths.config, cfg);
-    this.runtime.createCgroup(c.cgroup);
+    this.runtime.createContainerCgroup(c.cgroup, spec);
     const startedAt = this.isoNow();
     let spawned: ContainerProcess;
     try {
@@ -353,8 +377,12 @@ export class PodController {
         inst.stdio?.end({ reason: 'exited' });
         return;
       }
+      const oomKills = (this.runtime.oomKillCount(c.cgroup) ?? 0) - oomBase;
       if (st.unknown) instanceUnknown(c, this.isoNow());
-      else instanceExited(c, st.code ?? undefined, st.signal, (this.runtime.oomKillCount(c.cgroup) ?? 0) > oomBase, this.isoNow());
+      else instanceExited(c, st.code ?? undefined, st.signal, oomKills > 0, this.isoNow());
+      if (!st.unknown && oomKills > 0) {
+        this.event('Warning', 'OOMKilled', `Container ${c.name} was killed by the OOM killer: its cgroup's memory.events counts ${oomKills} oom_kill`, c.name);
+      }
       inst.stdio?.end({ reason: 'exited', ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}) });
       c.stdioHolder = undefined;
       instanceGone(c);
@@ -379,6 +407,7 @@ export class PodController {
 
   /** After a supervisor restart: watch live containers, resume probes, deadlines and restarts. */
   adopt(): void {
+    reconcilePaused(this.rec, this.isoNow());
     for (const c of this.rec.containers) {
       if (c.state !== 'running') continue;
       if (c.pid && c.pidStart && this.runtime.isSameLiveProcess(c.pid, c.pidStart)) {
@@ -420,6 +449,17 @@ export class PodController {
     startProbes(this.instanceHost, c, inst, spec, ['liveness', 'readiness']);
   }
 
+  // ---- pause ----------------------------------------------------------------------------------
+
+  /** podrun pause / unpause (src/pod/pause.ts), in turn with the other verbs. */
+  pause(): Promise<void> {
+    return this.exclusive(() => pausePod(this.pausable));
+  }
+
+  unpause(): Promise<void> {
+    return this.exclusive(() => unpausePod(this.pausable));
+  }
+
   // ---- kill / stop / termination ---------------------------------------------------------------
 
   signal(c: ContainerRecord, sig: { name: string; number: number }): void {
@@ -450,6 +490,13 @@ export class PodController {
 
   /** Stops containers for good (stop, rm, the deadline, completion): no restart until `start`. */
   async terminate(cs: ContainerRecord[], graceSec: number, why: string, floor = true): Promise<void> {
+    // Frozen processes would not see the stop signal nor run preStop: thaw first. If that
+    // fails, the SIGKILL at the end of the grace period still ends them (it works frozen).
+    if (this.rec.paused) {
+      await unpausePod(this.pausable, 'to stop it').catch((err: Error) =>
+        this.event('Warning', 'FailedUnpause', `Could not thaw pod ${this.name} to stop it: ${err.message}`),
+      );
+    }
     for (const c of cs) {
       c.stopped = true;
       c.waiting = undefined; // no restart is pending any more

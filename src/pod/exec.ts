@@ -44,6 +44,8 @@ export function execTarget(state: StatePaths, pod: string, o: ExecOptions): Exec
   const user = o.user ? parseUser(o.user) : undefined;
   if (o.workdir !== undefined && !o.workdir.startsWith('/')) throw new InvalidInputError('--workdir', `"${o.workdir}": must be an absolute path`);
   const rec = loadPodRecord(state, pod);
+  // A process started in a frozen cgroup would hang until the pod is unpaused (Docker refuses too).
+  if (rec.paused) throw new PodrunError(`pod "${pod}" is paused: unpause it before exec`, 'exec', 125);
   const name = o.container ?? rec.pod.spec.containers[0].name;
   const c = rec.containers.find((x) => x.name === name);
   if (!c) throw new NotFoundError(`pod "${pod}": container "${name}" not found`);

@@ -2,10 +2,12 @@
 // image, layers, cgroup, /etc files, volume binds (subPath directories created), argv
 // and env with $(VAR) expansion, user, capabilities and the other hardening settings.
 import { existsSync, mkdirSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { capabilityNames, containerPrivileges } from '../container/capabilities.js';
 import { defaultDeviceFilter } from '../container/device-filter.js';
-import { containerArgv, containerEnv, userOf, type BindMount, type InitConfig } from '../container/init-config.js';
+import type { BindMount, InitConfig } from '../container/init-config.js';
+import { instanceProcess, type StoredImage } from './container-image.js';
 import { podGroups } from '../manifest/pod-groups.js';
 import type { SeccompProfileFile } from '../container/seccomp/profile.js';
 import { seccompProgram } from '../container/seccomp/program.js';
@@ -14,6 +16,7 @@ import { ownEffectiveCapabilities } from '../kernel/procfs.js';
 import { readJson } from '../state/atomic.js';
 import type { PodPaths } from '../state/paths.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
+import { oomScoreAdj } from './pod-resources.js';
 
 export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerRecord): InitConfig {
   const { pod } = rec;
@@ -22,7 +25,8 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
   const spec: Container = specs[idx];
   const field = `spec.${c.init ? 'initContainers' : 'containers'}[${idx}]`;
   const cpaths = paths.container(c.name);
-  const env = containerEnv(spec, rec.sandbox.hostname);
+  const proc = instanceProcess(pod, spec, field, rec.sandbox.hostname, readJson<StoredImage>(join(cpaths.dir, 'image.json'))!);
+  const env = proc.env;
   const mounts: BindMount[] = spec.volumeMounts.map((m, i) => {
     const vol = pod.spec.volumes.find((v) => v.name === m.name)!;
     let source = vol.hostPath ? vol.hostPath.path : paths.volume(vol.name);
@@ -32,17 +36,18 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
     }
     return { source, target: m.mountPath, readOnly: m.readOnly, field: `${field}.volumeMounts[${i}]` };
   });
-  const { uid, gid } = userOf(pod, spec);
+  const { uid, gid } = proc;
   // null: Unconfined; absent: a pod created before podrun had seccomp, which ran without.
   const seccomp = readJson<SeccompProfileFile | null>(join(cpaths.dir, 'seccomp.json'));
   const cfg: InitConfig = {
     podName: pod.metadata.name,
     containerName: c.name,
-    image: readJson<InitConfig['image']>(join(cpaths.dir, 'image.json'))!,
+    image: proc.image,
     rootfs: cpaths.rootfs,
     upper: cpaths.upper,
     work: cpaths.work,
     cgroup: c.cgroup,
+    oomScoreAdj: oomScoreAdj(pod.spec, spec, BigInt(totalmem())),
     shm: paths.shm,
     etcFiles: {
       hostname: join(paths.etcDir, 'hostname'),
@@ -50,12 +55,12 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
       resolv: join(paths.etcDir, 'resolv.conf'),
     },
     mounts,
-    argv: containerArgv(spec, env, field),
+    argv: proc.argv,
     env: [...env].map(([k, v]) => `${k}=${v}`),
-    cwd: spec.workingDir ?? '/',
+    cwd: proc.cwd,
     uid,
     gid,
-    groups: podGroups(pod.spec.securityContext),
+    groups: [...new Set([...podGroups(pod.spec.securityContext), ...proc.imageGroups])],
     // Absent for a pod created before podrun had AppArmor and SELinux: none.
     lsm: readJson<InitConfig['lsm']>(join(cpaths.dir, 'lsm.json')) ?? {},
     // The supervisor's own capabilities are what ALL and privileged can give.

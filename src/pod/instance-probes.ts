@@ -32,6 +32,8 @@ export interface InstanceHost {
   /** Stops the instance (not for good): the restart policy decides what follows. */
   stopOne(c: ContainerRecord, graceSec: number, why: string): Promise<void>;
   specGrace(): number;
+  /** ProbeHost.holdToken: null while the pod is paused. */
+  holdToken(): number | null;
 }
 
 /** postStart, then the probes; `started` once postStart returned and the startup probe passed. */
@@ -61,6 +63,7 @@ export function startProbes(host: InstanceHost, c: ContainerRecord, inst: LiveIn
       attempt: () => host.runHandler(c, probe, { timeoutMs: probe.timeoutSeconds * 1000, userAgent: 'kube-probe' }),
       observed: (o) => probeObserved(host, c, kind, o),
       publish: (r) => void probePublished(host, c, inst, kind, r, probe),
+      holdToken: () => host.holdToken(),
     });
     inst.workers.push(w);
     w.start();

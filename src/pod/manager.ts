@@ -5,17 +5,20 @@ import type { ContainerStdio } from './attach.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerArgv, type InitConfig, type LsmLabels } from '../container/init-config.js';
+import type { LsmLabels } from '../container/init-config.js';
+import { storedImage, type StoredImage } from './container-image.js';
+import { releaseHold } from '../image/store/hold-file.js';
 import type { SeccompProfileFile } from '../container/seccomp/profile.js';
 import { selectSeccompProfile } from '../container/seccomp/select.js';
 import { hostLsm, selectLsmLabels } from '../container/lsm.js';
 import type { Pod } from '../model/pod.js';
-import { readJson, writeJsonAtomic } from '../state/atomic.js';
+import { writeJsonAtomic } from '../state/atomic.js';
 import { StatePaths } from '../state/paths.js';
-import type { PodRecord } from '../state/records.js';
+import { readPodRecord, type PodRecord } from '../state/records.js';
 import { AlreadyExistsError, NotFoundError, PodrunError } from '../util/errors.js';
 import { netConfigFromEnv } from '../net/net-config.js';
 import { backoffFromEnv, type BackoffSettings } from './backoff.js';
+import { StorageWatch, storageCheckFromEnv } from './eviction.js';
 import { PodController } from './controller.js';
 import { kernelRuntime } from './kernel-runtime.js';
 import type { PodRuntime } from './runtime.js';
@@ -26,6 +29,8 @@ export class PodManager {
   private pods = new Map<string, PodController>();
   private changeWaiters = new Set<() => void>();
   private readonly backoff: BackoffSettings;
+  /** Ephemeral-storage eviction (src/pod/eviction.ts). */
+  private readonly storageWatch: StorageWatch;
 
   constructor(
     readonly state: StatePaths,
@@ -36,6 +41,8 @@ export class PodManager {
     this.backoff = backoffFromEnv(env);
     // The network step reads them at each create; a bad value stops the supervisor at its start.
     netConfigFromEnv(env, state.root);
+    this.storageWatch = new StorageWatch(storageCheckFromEnv(env), () => this.pods.values());
+    this.storageWatch.start();
   }
 
   private now(): string {
@@ -72,7 +79,7 @@ export class PodManager {
   adoptAll(): void {
     for (const name of readdirSync(this.state.podsDir)) {
       const paths = this.state.pod(name);
-      const rec = readJson<PodRecord>(paths.record);
+      const rec = readPodRecord(paths.record);
       if (!rec || rec.sandbox.state !== 'ready') {
         // Crashed mid-create or mid-remove: nothing of it may survive.
         const uid = rec?.pod.metadata.uid;
@@ -91,7 +98,8 @@ export class PodManager {
 
   // ---- create ----------------------------------------------------------------------------
 
-  async create(pod: Pod): Promise<string> {
+  /** Creates the pod; returns its name and what of its resources could not be applied. */
+  async create(pod: Pod, opts: { ignoreMissingControllers?: boolean } = {}): Promise<{ name: string; warnings: string[] }> {
     const name = pod.metadata.name;
     if (this.pods.has(name)) throw new AlreadyExistsError(`pod "${name}" already exists`);
     const paths = this.state.pod(name);
@@ -113,18 +121,30 @@ export class PodManager {
     const e = this.controller(rec, paths);
     this.pods.set(name, e);
     try {
+      const unmet = this.runtime.checkResources(pod, opts.ignoreMissingControllers === true);
+      const unenforced = unmet.filter((u) => u.kind === 'limit').map((u) => u.message);
+      if (unenforced.length) rec.unenforcedLimits = unenforced;
       writeJsonAtomic(paths.record, rec);
       const all = [
         ...pod.spec.initContainers.map((c, i) => ({ c, init: true, field: `spec.initContainers[${i}]` })),
         ...pod.spec.containers.map((c, i) => ({ c, init: false, field: `spec.containers[${i}]` })),
       ];
-      const images = new Map<string, InitConfig['image']>();
+      const images = new Map<string, StoredImage>();
       const seccomp = new Map<string, SeccompProfileFile | null>();
       const lsm = new Map<string, LsmLabels>();
       const host = hostLsm();
       for (const { c, field } of all) {
-        images.set(c.name, await this.runtime.resolveImage(c.image, `${field}.image`, this.state.imageCache));
-        containerArgv(c, new Map(), field); // command is required for path images
+        const image = await this.runtime.resolveImage({
+          image: c.image,
+          field: `${field}.image`,
+          container: c.name,
+          ...(c.imagePullPolicy ? { pullPolicy: c.imagePullPolicy } : {}),
+          cacheDir: this.state.imageCache,
+          storeRoot: this.state.imageStore,
+          // A named image is held for the pod while its record names this uid (no GC under it).
+          holder: { uid: pod.metadata.uid, record: paths.record },
+        });
+        images.set(c.name, storedImage(pod, c, field, image));
         seccomp.set(c.name, selectSeccompProfile(pod, c, field, this.state.seccompDir));
         lsm.set(c.name, selectLsmLabels(pod, c, field, host));
       }
@@ -133,19 +153,23 @@ export class PodManager {
         const cpaths = paths.container(c.name);
         mkdirSync(cpaths.dir, { recursive: true });
         const ccg = join(cgroup, init ? `init-${c.name}` : `ctr-${c.name}`);
-        this.runtime.createCgroup(ccg);
+        this.runtime.createContainerCgroup(ccg, c);
         writeFileSync(join(cpaths.dir, 'image.json'), JSON.stringify(images.get(c.name)));
         // Kept as validated at create, so that restarts load the same profile.
         writeFileSync(join(cpaths.dir, 'seccomp.json'), JSON.stringify(seccomp.get(c.name)));
         writeFileSync(join(cpaths.dir, 'lsm.json'), JSON.stringify(lsm.get(c.name)));
-        rec.containers.push({ name: c.name, init, state: 'created', cgroup: ccg, restartCount: 0 });
+        const image = images.get(c.name)!;
+        const stop = image.kind === 'layers' ? image.config.stopSignal : undefined;
+        rec.containers.push({ name: c.name, init, state: 'created', cgroup: ccg, restartCount: 0, ...(stop ? { imageStopSignal: stop } : {}) });
       }
       rec.sandbox.state = 'ready';
       this.save(e);
       e.event('Normal', 'Scheduled', `Sandbox of pod ${name} created: hostname ${rec.sandbox.hostname}, cgroup ${cgroup}`);
-      return name;
+      for (const u of unmet) e.event('Warning', u.kind === 'limit' ? 'LimitNotEnforced' : 'RequestNotApplied', u.message);
+      return { name, warnings: unmet.map((u) => u.message) };
     } catch (err) {
       this.pods.delete(name);
+      releaseHold(this.state.imageStore, pod.metadata.uid);
       try {
         this.runtime.destroySandbox(paths, cgroup);
       } catch (cleanupErr) {
@@ -182,6 +206,14 @@ export class PodManager {
     else await e.terminate(cs, e.specGrace(), 'stopped by podrun stop');
   }
 
+  async pause(name: string): Promise<void> {
+    await this.entry(name).pause();
+  }
+
+  async unpause(name: string): Promise<void> {
+    await this.entry(name).unpause();
+  }
+
   // ---- remove ------------------------------------------------------------------------------
 
   async remove(name: string, force: boolean): Promise<boolean> {
@@ -190,7 +222,7 @@ export class PodManager {
       // A directory without a live entry (e.g. a crash before the record was written).
       const paths = this.state.pod(name);
       if (existsSync(paths.dir)) {
-        this.runtime.destroySandbox(paths, readJson<PodRecord>(paths.record)?.sandbox.cgroup);
+        this.runtime.destroySandbox(paths, readPodRecord(paths.record)?.sandbox.cgroup);
         return true;
       }
       if (force) return false;
@@ -208,6 +240,7 @@ export class PodManager {
       writeJsonAtomic(e.paths.record, e.rec);
       await e.dispose();
       this.runtime.destroySandbox(e.paths, e.rec.sandbox.cgroup);
+      releaseHold(this.state.imageStore, e.rec.pod.metadata.uid!);
       this.pods.delete(name);
       for (const w of this.changeWaiters) w();
       return true;

@@ -4,6 +4,7 @@
 // for the container to be started, startup stops once it is; a result is published after
 // failureThreshold / successThreshold consecutive equal results; a published liveness
 // failure or any published startup result puts the worker on hold for this instance.
+// podrun's: no attempt while the pod is paused, and none that a pause overlapped counts.
 import type { ProbeOutcome } from '../probe/types.js';
 import type { Probe } from '../model/pod.js';
 
@@ -19,6 +20,11 @@ export interface ProbeHost {
   observed(outcome: ProbeOutcome): void;
   /** A result that reached its threshold. */
   publish(result: 'Success' | 'Failure', outcome: ProbeOutcome): void;
+  /**
+   * null while the pod is paused (frozen: no attempt), else a token that changes with each
+   * pause, so that an attempt a pause overlapped is discarded. Absent: never held.
+   */
+  holdToken?(): number | null;
 }
 
 export class ProbeWorker {
@@ -56,6 +62,8 @@ export class ProbeWorker {
     const started = this.host.started();
     if (this.kind === 'startup' ? started : !started) return;
     if (Date.now() < this.startedAtMs + this.probe.initialDelaySeconds * 1000) return;
+    const hold = this.host.holdToken?.();
+    if (hold === null) return;
     this.inFlight = true;
     let outcome: ProbeOutcome;
     try {
@@ -65,7 +73,7 @@ export class ProbeWorker {
     } finally {
       this.inFlight = false;
     }
-    if (this.stopped) return;
+    if (this.stopped || this.host.holdToken?.() !== hold) return;
     this.host.observed(outcome);
     if (outcome.result === 'Unknown') return; // an internal error: neither success nor failure
     const result = outcome.result === 'Failure' ? 'Failure' : 'Success';

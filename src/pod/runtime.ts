@@ -6,13 +6,14 @@
 import type { Readable } from 'node:stream';
 import type { ContainerRecord, SandboxRecord } from '../state/records.js';
 import type { PodPaths } from '../state/paths.js';
-import type { Pod } from '../model/pod.js';
-import type { ResolvedImage } from '../image/resolve.js';
+import type { Container, Pod } from '../model/pod.js';
+import type { ContainerImage, ImageRequest } from '../image/container-image.js';
 import type { EventInput } from '../events/types.js';
 import type { SpawnRequest } from '../container/spawn-container.js';
 import type { HeldStdio, StdioHolder } from '../container/held-stdio.js';
 import type { ProbeOutcome } from '../probe/types.js';
 import type { ForeignExit } from './foreign-exit.js';
+import type { UnmetNeed } from './resource-check.js';
 import type { HandlerContext, HandlerOptions, Handler } from './handlers.js';
 
 export interface Clock {
@@ -54,9 +55,16 @@ export interface PodRuntime {
   signalContainer(c: ContainerRecord, sig: { name: string; number: number }): void;
 
   // cgroups.
-  createCgroup(path: string): void;
+  /** A container's cgroup, with its limits (pod-resources-step.ts). */
+  createContainerCgroup(path: string, c: Container): void;
   /** memory.events oom_kill of the cgroup, undefined when unreadable. */
   oomKillCount(cgroup: string): number | undefined;
+
+  /**
+   * What of the pod's resources this host cannot hold (resource-check.ts); throws the
+   * refusal for a limit unless `ignoreMissing`.
+   */
+  checkResources(pod: Pod, ignoreMissing: boolean): UnmetNeed[];
 
   // The sandbox and its pause holder.
   podCgroupPath(uid: string): string;
@@ -64,7 +72,8 @@ export interface PodRuntime {
   destroySandbox(paths: PodPaths, cgroup: string | undefined): void;
   startPauseHolder(rec: SandboxRecord): { pid: number; pidStart: number };
 
-  resolveImage(image: string, field: string, cacheDir: string): Promise<ResolvedImage>;
+  /** A path image, or a named one from the store (pulled when its policy says so). */
+  resolveImage(req: ImageRequest): Promise<ContainerImage>;
   /** A probe or lifecycle-hook handler against a container (exec, network, sleep). */
   runHandler(ctx: HandlerContext, c: ContainerRecord, h: Handler, o: HandlerOptions): Promise<ProbeOutcome>;
   recordEvent(paths: PodPaths, ev: EventInput): void;

@@ -16,6 +16,7 @@ import { setUpAll, undoAll } from '../util/steps.js';
 import { etcFilesStep } from './sandbox-etc-files.js';
 import { pauseHolderStep } from './pause-holder.js';
 import { podCgroupPath, podCgroupStep } from './pod-cgroup.js';
+import { podResourcesStep } from './pod-resources-step.js';
 import { namespacesStep, pinDirStep } from './sandbox-namespaces.js';
 import { hostPortsStep } from './sandbox-host-ports.js';
 import { networkStep } from './sandbox-network.js';
@@ -37,6 +38,7 @@ export const SANDBOX_STEPS: readonly SandboxStep[] = [
   volumesStep,
   etcFilesStep,
   podCgroupStep,
+  podResourcesStep,
   pauseHolderStep,
 ];
 

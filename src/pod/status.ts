@@ -4,6 +4,9 @@ import type { Container } from '../model/pod.js';
 import type { ContainerStateView, PodConditionView as Condition, PodPhase, PodView } from '../model/pod-view.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
 import { parseSignal } from '../model/signals.js';
+import { PAUSED, pausedCondition } from './pause.js';
+import { podSpecView } from './spec-view.js';
+import { qosClass } from './pod-resources.js';
 
 
 type Exit = Pick<ContainerRecord, 'state' | 'exitCode' | 'signal' | 'reason' | 'message' | 'startedAt' | 'finishedAt'>;
@@ -110,6 +113,9 @@ export function podPhase(rec: PodRecord): PodPhase {
   return 'Pending';
 }
 
+/** podrun's condition: False when the pod runs without limits this host could not enforce. */
+export const LIMITS_ENFORCED = 'podrun.io/LimitsEnforced';
+
 /** status/generate.go: PodReadyToStartContainers, Initialized, ContainersReady, Ready. */
 export function podConditions(rec: PodRecord): Condition[] {
   const t = (b: boolean): 'True' | 'False' => (b ? 'True' : 'False');
@@ -140,11 +146,17 @@ export function podConditions(rec: PodRecord): Condition[] {
     { type: 'Ready', status: t(ready), ...(ready ? {} : notReady()) },
     { type: 'ContainersReady', status: t(ready), ...(ready ? {} : notReady()) },
     { type: 'PodScheduled', status: 'True' },
+    // Only for a pod created with limits this host cannot enforce (resource-check.ts).
+    ...(rec.unenforcedLimits?.length
+      ? [{ type: LIMITS_ENFORCED, status: 'False' as const, reason: 'MissingCgroupControllers', message: rec.unenforcedLimits.join('; ') }]
+      : []),
   ];
   for (const c of list) {
     const known = rec.conditions?.[c.type];
     if (known) c.lastTransitionTime = known.lastTransitionTime;
   }
+  const paused = pausedCondition(rec);
+  if (paused) list.push(paused);
   return list;
 }
 
@@ -210,7 +222,7 @@ export function podView(rec: PodRecord): PodView {
       ...(Object.keys(pod.metadata.labels).length ? { labels: pod.metadata.labels } : {}),
       ...(Object.keys(pod.metadata.annotations).length ? { annotations: pod.metadata.annotations } : {}),
     },
-    spec: pod.spec,
+    spec: podSpecView(pod.spec),
     status: {
       phase: podPhase(rec),
       ...(rec.terminal ? { reason: rec.terminal.reason, message: rec.terminal.message } : {}),
@@ -219,6 +231,7 @@ export function podView(rec: PodRecord): PodView {
       ...(rec.startedAt ? { startTime: rec.startedAt } : {}),
       initContainerStatuses: rec.containers.filter((c) => c.init).map((c) => containerStatus(rec, c)),
       containerStatuses: rec.containers.filter((c) => !c.init).map((c) => containerStatus(rec, c)),
+      qosClass: qosClass(pod.spec),
       sandbox: {
         pid: rec.sandbox.pid,
         namespaces: rec.sandbox.namespaces,
@@ -233,10 +246,13 @@ type StatusView = ReturnType<typeof containerStatus>;
 /**
  * The STATUS column of `kubectl get pods` (printPod in kubectl's printers): the phase,
  * or what a human needs instead: `Init:1/2`, `Init:CrashLoopBackOff`, `CrashLoopBackOff`,
- * `Completed`, `Error`, `PodInitializing`, `NotReady`, `DeadlineExceeded`.
+ * `Completed`, `Error`, `PodInitializing`, `NotReady`, `DeadlineExceeded`; and podrun's `Paused`.
  */
 export function displayStatus(view: PodView): string {
   const { status, spec } = view;
+  // podrun's: a frozen pod (podrun pause), as Docker shows it.
+  const paused = status.conditions.some((c) => c.type === PAUSED && c.status === 'True');
+  if (paused && (status.phase === 'Running' || status.phase === 'Pending')) return 'Paused';
   let reason: string = status.reason ?? status.phase;
   const terminatedReason = (t: NonNullable<StatusView['state']['terminated']>, prefix: string) =>
     t.reason ? prefix + t.reason : t.signal ? `${prefix}Signal:${t.signal}` : `${prefix}ExitCode:${t.exitCode}`;

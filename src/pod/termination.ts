@@ -36,7 +36,8 @@ export function signalContainer(c: ContainerRecord, sig: Signal): void {
 }
 
 function stopSignal(rec: PodRecord, c: ContainerRecord): Signal {
-  const s = specOf(rec, c)?.lifecycle?.stopSignal;
+  // The kubelet's order: lifecycle.stopSignal, the image's STOPSIGNAL, SIGTERM.
+  const s = specOf(rec, c)?.lifecycle?.stopSignal ?? c.imageStopSignal;
   return s ? parseSignal(s) : { name: 'SIGTERM', number: 15 };
 }
 

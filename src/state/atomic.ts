@@ -16,8 +16,9 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o64
   renameSync(tmp, path);
 }
 
+/** bigints (resource quantities) are written as decimal strings: JSON has no bigint. */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+  writeFileAtomic(path, JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
 }
 
 export function readJson<T>(path: string): T | undefined {

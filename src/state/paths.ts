@@ -1,7 +1,8 @@
 // Where podrun keeps things. Runtime state lives under the state root (default
-// /run/podrun, or --root / PODRUN_ROOT); tarball images are cached under
-// /var/lib/podrun/images for the default root and under ROOT/images otherwise, so
-// that independent roots (parallel test runs) never share anything.
+// /run/podrun, or --root / PODRUN_ROOT); what outlives a reboot (the image store, the
+// tarball cache, seccomp profiles) under the persistent root, /var/lib/podrun for the
+// default state root and the state root itself otherwise, so that independent roots
+// (parallel test runs) never share anything.
 import { join, resolve } from 'node:path';
 
 export const DEFAULT_ROOT = '/run/podrun';
@@ -15,8 +16,16 @@ export class StatePaths {
   get podsDir(): string {
     return join(this.root, 'pods');
   }
+  get persistentRoot(): string {
+    return this.root === DEFAULT_ROOT ? '/var/lib/podrun' : this.root;
+  }
+  /** The content-addressed image store (src/image/store). */
+  get imageStore(): string {
+    return join(this.persistentRoot, 'images');
+  }
+  /** Root filesystem tarballs given as paths, extracted once (src/image/resolve.ts). */
   get imageCache(): string {
-    return this.root === DEFAULT_ROOT ? '/var/lib/podrun/images' : join(this.root, 'images');
+    return join(this.persistentRoot, 'tarballs');
   }
   /** Where Localhost seccomp profiles are, as the kubelet's ROOT/seccomp. */
   get seccompDir(): string {

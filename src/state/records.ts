@@ -2,6 +2,7 @@
 // the CLI reads it; writes are atomic renames.
 import type { Pod } from '../model/pod.js';
 import type { PodNetworkMode } from '../model/pod-network.js';
+import type { ContainerResources, ResourceList } from '../model/resources.js';
 import { NotFoundError } from '../util/errors.js';
 import { readJson } from './atomic.js';
 import type { StatePaths } from './paths.js';
@@ -23,6 +24,8 @@ export interface ContainerRecord {
   reason?: string;
   message?: string;
   restartCount: number;
+  /** The image's STOPSIGNAL (a named image's config), used when the manifest sets none. */
+  imageStopSignal?: string;
   /** The previous instance's end, once the container has been started again. */
   last?: Pick<ContainerRecord, 'state' | 'exitCode' | 'signal' | 'reason' | 'message' | 'startedAt' | 'finishedAt'>;
   /** Set by stop: no restart until the next start. */
@@ -82,15 +85,38 @@ export interface PodRecord {
   startedAt?: string;
   /** Set when the pod was ended as a whole (deadline): phase Failed with this reason. */
   terminal?: { reason: string; message: string };
+  /** Set while the pod is frozen by `podrun pause` (src/pod/pause.ts). */
+  paused?: { since: string };
+  /** How many times the pod was paused: the probes' hold token. */
+  pauseCount?: number;
+  /** Limits this host could not enforce, accepted at create with the opt-in (resource-check.ts). */
+  unenforcedLimits?: string[];
   /** Last known status of each condition, to report lastTransitionTime. */
   conditions?: Record<string, ConditionRecord>;
   sandbox: SandboxRecord;
   containers: ContainerRecord[];
 }
 
+function reviveList(list: Record<string, string | bigint> | undefined): ResourceList {
+  return Object.fromEntries(Object.entries(list ?? {}).map(([k, v]) => [k, BigInt(v)]));
+}
+
+/**
+ * A pod record from disk: its resource quantities, written as decimal strings
+ * (writeJsonAtomic), become bigints again; a record from before resources gets empty lists.
+ */
+export function readPodRecord(path: string): PodRecord | undefined {
+  const rec = readJson<PodRecord>(path);
+  for (const c of rec ? [...rec.pod.spec.initContainers, ...rec.pod.spec.containers] : []) {
+    const r = c.resources as Partial<ContainerResources> | undefined;
+    c.resources = { requests: reviveList(r?.requests), limits: reviveList(r?.limits) };
+  }
+  return rec;
+}
+
 /** The record of a pod that exists (its sandbox is ready); NotFoundError otherwise. */
 export function loadPodRecord(state: StatePaths, pod: string): PodRecord {
-  const rec = readJson<PodRecord>(state.pod(pod).record);
+  const rec = readPodRecord(state.pod(pod).record);
   if (!rec || rec.sandbox.state !== 'ready') throw new NotFoundError(`pod "${pod}" not found`);
   return rec;
 }

@@ -18,7 +18,8 @@ export function apiHandlers(pods: PodManager, onShutdown: () => void): Handlers 
     ping: async () => ({ ok: true, pid: process.pid }),
     info: async () => hostInfo(pods.state.root),
     listPods: async () => ({ apiVersion: 'v1', kind: 'List', items: pods.list() }),
-    createPod: async ({ body }) => ({ name: await pods.create(parseManifest(String(body.manifest ?? ''), 'request body')) }),
+    createPod: async ({ body }) =>
+      pods.create(parseManifest(String(body.manifest ?? ''), 'request body'), { ignoreMissingControllers: body.ignoreMissingControllers === true }),
     getPod: async ({ params }) => pods.get(params.name),
     startPod: async ({ params }) => {
       await pods.start(params.name);
@@ -34,6 +35,14 @@ export function apiHandlers(pods: PodManager, onShutdown: () => void): Handlers 
       const timeout = query.timeout ? Number(query.timeout) : undefined;
       const ok = await pods.wait(params.name, query.for === 'completed' ? 'completed' : 'ready', timeout);
       return { ok, phase: pods.phase(params.name) };
+    },
+    pausePod: async ({ params }) => {
+      await pods.pause(params.name);
+      return { ok: true };
+    },
+    unpausePod: async ({ params }) => {
+      await pods.unpause(params.name);
+      return { ok: true };
     },
     shutdown: async () => {
       setImmediate(onShutdown);

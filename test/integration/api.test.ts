@@ -106,7 +106,7 @@ describe.skipIf(!canRun)('the supervisor API', () => {
   it('is a pod created through the socket that the CLI then sees', async () => {
     const json = manifest('api-direct', [{ name: 'main', command: ['true'], image: BUSYBOX }], { restartPolicy: 'Never' });
     const created = await call('POST', '/v1/pods', { manifest: json });
-    expect(created).toEqual({ status: 200, data: { name: 'api-direct' } });
+    expect(created).toEqual({ status: 200, data: { name: 'api-direct', warnings: [] } });
     expect(await call('POST', '/v1/pods/api-direct/start')).toEqual({ status: 200, data: { ok: true } });
     const waited = await call('GET', '/v1/pods/api-direct/wait?for=completed&timeout=20');
     expect(waited).toEqual({ status: 200, data: { ok: true, phase: 'Succeeded' } });

@@ -105,8 +105,8 @@ describe.skipIf(!canRun)('bad input changes nothing and names the culprit', () =
     });
   });
 
-  it('rejects a named image (image stores come later)', async () => {
-    await createObj(pod('named-image', { containers: [ctr('main', { image: 'nginx' })] }), {
+  it('rejects an image name that is not a valid reference', async () => {
+    await createObj(pod('named-image', { containers: [ctr('main', { image: 'nginx:-bad' })] }), {
       exit: 2,
       mentions: ['spec.containers[0].image'],
     });
@@ -145,10 +145,10 @@ describe.skipIf(!canRun)('bad input changes nothing and names the culprit', () =
     });
   });
 
-  it('rejects an unsupported feature (resources.limits) instead of ignoring it', async () => {
-    await createObj(pod('limits', { containers: [ctr('main', { resources: { limits: { memory: '64Mi' } } })] }), {
+  it('rejects a malformed quantity in resources.limits, naming the field', async () => {
+    await createObj(pod('limits', { containers: [ctr('main', { resources: { limits: { memory: '64MB' } } })] }), {
       exit: 2,
-      mentions: ['spec.containers[0].resources'],
+      mentions: ['spec.containers[0].resources.limits.memory', '"64MB"'],
     });
   });
 

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node
 import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { cgroup2Mount } from '../../src/cgroup/cgroup2.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const PODRUN = join(REPO, 'bin/podrun');
@@ -121,6 +122,21 @@ export function manifest(name: string, containers: ContainerOpts[], spec: Record
   });
 }
 
+/**
+ * podrun and ok bound to a test file's root and settings (the supervisor's variables
+ * besides a 3 s idle time-out); `input` goes to stdin.
+ */
+export function podrunAt(root: string, settings: Record<string, string> = {}) {
+  const env = { PODRUN_SUPERVISOR_IDLE_MS: '3000', ...settings };
+  const pr = (args: string[], input?: string) => podrun(root, args, { env, ...(input ? { input } : {}) });
+  const okAt = async (args: string[], input?: string): Promise<string> => {
+    const r = await pr(args, input);
+    if (r.exitCode !== 0) throw new Error(`podrun ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
+    return r.stdout;
+  };
+  return { pr, ok: okAt, env };
+}
+
 /** `podrun run -f -` with the manifest on stdin; returns the pod name. */
 export async function runPod(root: string, json: string): Promise<string> {
   return (await ok(root, ['run', '-f', '-'], { input: json })).trim();
@@ -151,7 +167,7 @@ export function leftovers(root: string): { mounts: string[]; cgroups: string[]; 
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter((l) => l.includes(root));
-  const cgRoot = '/sys/fs/cgroup/unified/podrun';
+  const cgRoot = join(cgroup2Mount(), 'podrun');
   const cgroups = existsSync(cgRoot) ? readdirSync(cgRoot).filter((d) => !d.startsWith('cgroup.') && !d.includes('.')) : [];
   const podsDir = join(root, 'pods');
   const pods = existsSync(podsDir) ? readdirSync(podsDir) : [];

@@ -39,7 +39,8 @@ describe.skipIf(!canRun)('podrun --version and info', () => {
     const release = info.kernel.split('.').map(Number);
     expect(info.features.pidfdExitStatus).toBe(release[0] > 6 || (release[0] === 6 && release[1] >= 15));
     expect(info.features.overlayfs).toBe(/\toverlay$/m.test(readFileSync('/proc/filesystems', 'utf8')));
-    expect(info.features).toMatchObject({ networking: true, seccomp: true, images: false, resourceLimits: false, terminals: true });
+    expect(info.features).toMatchObject({ networking: true, seccomp: true, images: true, terminals: true });
+    expect(info.features.resourceLimits).toBe(['memory', 'cpu', 'pids'].every((c) => controllers.includes(c)));
     expect(info.features.probes).toEqual(['exec', 'httpGet', 'tcpSocket', 'grpc']);
   });
 

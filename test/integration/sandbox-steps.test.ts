@@ -19,7 +19,8 @@ const mountsUnder = (path: string) =>
 
 /**
  * Where each step of SANDBOX_STEPS (src/pod/sandbox.ts) leaves its mark; a new step is added
- * here too. `sysctls` leaves none: its values live in the pod's namespaces and end with them.
+ * here too. `sysctls` leaves none: its values live in the pod's namespaces and end with them;
+ * nor does `pod-resources`: its values live in the pod cgroup.
  */
 const STEP_MARKS: [string, ((dir: string, cgroup: string) => string) | undefined][] = [
   ['pin-dir', (dir) => join(dir, 'ns')],
@@ -31,6 +32,7 @@ const STEP_MARKS: [string, ((dir: string, cgroup: string) => string) | undefined
   ['volumes', (dir) => join(dir, 'volumes')],
   ['etc-files', (dir) => join(dir, 'etc')],
   ['pod-cgroup', (_, cgroup) => cgroup],
+  ['pod-resources', undefined],
   ['pause-holder', (_, cgroup) => join(cgroup, 'pause')],
 ];
 const STEPS = STEP_MARKS.map(([name]) => name);

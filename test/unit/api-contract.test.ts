@@ -96,7 +96,7 @@ describe('a server with a stand-in pod manager', () => {
       if (name !== 'web') throw new NotFoundError(`pod "${name}" not found`);
       return view;
     },
-    create: async (pod: { metadata: { name: string } }) => pod.metadata.name,
+    create: async (pod: { metadata: { name: string } }) => ({ name: pod.metadata.name, warnings: [] }),
     start: async (name: string) => void calls.push(['start', name]),
     kill: async (...a: unknown[]) => (calls.push(['kill', ...a]), 2),
     stop: async (...a: unknown[]) => {
@@ -124,7 +124,7 @@ describe('a server with a stand-in pod manager', () => {
     expect(await callApi(socket, 'listPods')).toEqual({ apiVersion: 'v1', kind: 'List', items: [view] });
     expect(await callApi(socket, 'getPod', { params: { name: 'web' } })).toEqual(view);
     const manifest = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'made' }, spec: { containers: [{ name: 'a', image: '/', command: ['true'] }] } });
-    expect(await callApi(socket, 'createPod', { body: { manifest } })).toEqual({ name: 'made' });
+    expect(await callApi(socket, 'createPod', { body: { manifest } })).toEqual({ name: 'made', warnings: [] });
     expect(await callApi(socket, 'startPod', { params: { name: 'we b' } })).toEqual({ ok: true });
     expect(await callApi(socket, 'killPod', { params: { name: 'web' }, body: { container: 'c' } })).toEqual({ signalled: 2 });
     expect(await callApi(socket, 'removePod', { params: { name: 'web' }, query: { force: 'true' } })).toEqual({ removed: true });

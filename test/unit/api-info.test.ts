@@ -42,10 +42,15 @@ describe('host info', () => {
   });
 
   it('states the features not built yet as false, and networking (built) as true', () => {
-    const { networking, seccomp, images, resourceLimits, terminals } = info.features;
-    expect({ networking, seccomp, images, resourceLimits, terminals }).toEqual({
-      networking: true, seccomp: true, images: false, resourceLimits: false, terminals: true,
+    const { networking, seccomp, images, terminals } = info.features;
+    expect({ networking, seccomp, images, terminals }).toEqual({
+      networking: true, seccomp: true, images: true, terminals: true,
     });
+  });
+
+  it('says resource limits hold only where the cgroup2 root has the memory, cpu and pids controllers', () => {
+    const c = info.cgroup.controllers;
+    expect(info.features.resourceLimits).toBe(c.includes('memory') && c.includes('cpu') && c.includes('pids'));
   });
 
   it('states container hardening (capabilities) as built', () => {

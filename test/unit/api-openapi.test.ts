@@ -84,7 +84,7 @@ describe('the OpenAPI document', () => {
         kind: 'Pod',
         metadata: { name: 'p', namespace: 'default', labels: { a: 'b' }, annotations: { c: 'd' }, uid: 'u', creationTimestamp: 't' },
         spec: {
-          containers: ['a', 'b'].map((name) => ({ name, image: '/', command: ['true'], env: [], volumeMounts: [] })),
+          containers: ['a', 'b'].map((name) => ({ name, image: '/', command: ['true'], env: [], volumeMounts: [], resources: { requests: {}, limits: {} } })),
           initContainers: [],
           volumes: [],
           restartPolicy: 'Always',

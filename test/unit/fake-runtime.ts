@@ -133,8 +133,11 @@ export class FakeRuntime implements PodRuntime {
     this.process(c.name)?.end(null, sig.name);
   };
 
-  createCgroup = (path: string): void => void this.calls.push({ op: 'createCgroup', path });
-  oomKillCount = (): number => 0;
+  createContainerCgroup = (path: string): void => void this.calls.push({ op: 'createCgroup', path });
+  /** memory.events oom_kill by container cgroup name (ctr-NAME); 0 when unset. */
+  readonly oomKills = new Map<string, number>();
+  oomKillCount = (cgroup: string): number => this.oomKills.get(basename(cgroup)) ?? 0;
+  checkResources = (): [] => [];
   podCgroupPath = (uid: string): string => `/fake/cgroup/pod-${uid}`;
 
   createSandbox: PodRuntime['createSandbox'] = (pod, paths) => {
@@ -168,7 +171,7 @@ export class FakeRuntime implements PodRuntime {
     this.pauseAlive = false;
   }
 
-  resolveImage: PodRuntime['resolveImage'] = async (image) => {
+  resolveImage: PodRuntime['resolveImage'] = async ({ image }) => {
     this.calls.push({ op: 'resolveImage', image });
     return { kind: 'host' };
   };

@@ -10,7 +10,7 @@ import { beginInstance, instanceExited, instanceFailedToStart, instanceUnknown }
 import { PodrunError, StartError } from '../../src/util/errors.js';
 
 type Policy = 'Always' | 'OnFailure' | 'Never';
-const ctr = (name: string, extra: Partial<Container> = {}): Container => ({ name, image: '/', command: ['true'], env: [], volumeMounts: [], ...extra });
+const ctr = (name: string, extra: Partial<Container> = {}): Container => ({ name, image: '/', command: ['true'], env: [], volumeMounts: [], resources: { requests: {}, limits: {} }, ...extra });
 const sidecar = (name: string) => ctr(name, { restartPolicy: 'Always' });
 
 const T = 1_000_000_000; // "now" of most cases, epoch ms

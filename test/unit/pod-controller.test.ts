@@ -153,6 +153,26 @@ describe('PodManager and PodController on a fake kernel', () => {
     expect(spawns()).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
   });
 
+  it('OOMKilled comes from the cgroup\'s oom_kill count, not from exit 137; an event; the restart policy applies', async () => {
+    await create('OnFailure', ['app']);
+    await m.start('web');
+    // SIGKILL without an OOM kill: Error.
+    rt.exit('app', null, 'SIGKILL');
+    await settle();
+    expect(ctr('app')).toMatchObject({ state: 'running', restartCount: 1, last: { exitCode: 137, reason: 'Error' } });
+    // The kernel's OOM killer: the count grows during the instance.
+    rt.oomKills.set('ctr-app', 1);
+    rt.exit('app', null, 'SIGKILL');
+    await settle();
+    expect(ctr('app')).toMatchObject({ state: 'exited', exitCode: 137, reason: 'OOMKilled', waiting: { reason: 'CrashLoopBackOff' } });
+    expect(rt.events.filter((e) => e.reason === 'OOMKilled')).toEqual([
+      expect.objectContaining({ type: 'Warning', container: 'app', message: expect.stringContaining('OOM killer') }),
+    ]);
+    await vi.advanceTimersByTimeAsync(1100);
+    await settle();
+    expect(ctr('app')).toMatchObject({ state: 'running', restartCount: 2, last: { reason: 'OOMKilled' } });
+  });
+
   it('sees the exit of an instance whose streams had ended before its log pump attached', async () => {
     rt.plans.set('app', ['exitedAtOnce']);
     await create('Never', ['app']);

@@ -11,7 +11,7 @@ import type { ContainerRecord, PodRecord } from '../../src/state/records.js';
 
 type Policy = 'Always' | 'OnFailure' | 'Never';
 const ctr = (name: string, extra: Partial<Container> = {}): Container => ({
-  name, image: '/', command: ['true'], env: [], volumeMounts: [], ...extra,
+  name, image: '/', command: ['true'], env: [], volumeMounts: [], resources: { requests: {}, limits: {} }, ...extra,
 });
 
 function pod(policy: Policy, specs: { init?: Container[]; apps: Container[] }, state: Record<string, Partial<ContainerRecord>>): PodRecord {

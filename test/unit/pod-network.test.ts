@@ -72,8 +72,8 @@ describe('hostPort rules', () => {
   it('publishes each hostPort to both pod addresses, or to the hostIP family only, and names the field', () => {
     const rec = record(bridged);
     rec.pod.spec.containers = [
-      { name: 'a', image: '/', command: ['x'], env: [], volumeMounts: [], ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 8080, hostPort: 18080, protocol: 'TCP' }] },
-      { name: 'b', image: '/', command: ['x'], env: [], volumeMounts: [], ports: [{ containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '127.0.0.1' }] },
+      { name: 'a', image: '/', command: ['x'], env: [], volumeMounts: [], resources: { requests: {}, limits: {} }, ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 8080, hostPort: 18080, protocol: 'TCP' }] },
+      { name: 'b', image: '/', command: ['x'], env: [], volumeMounts: [], resources: { requests: {}, limits: {} }, ports: [{ containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '127.0.0.1' }] },
     ];
     expect(hostPortRules(rec.pod, bridged.podIPs)).toEqual([
       { field: 'spec.containers[0].ports[1].hostPort', protocol: 'TCP', hostPort: 18080, containerPort: 8080, podIP: '10.89.0.7' },

@@ -18,7 +18,7 @@ const FEATURES: Record<keyof PodrunFeatures, { label: string; without?: string }
   networking: { label: 'networking' },
   seccomp: { label: 'seccomp', without: NOT_BUILT },
   images: { label: 'image references', without: `${NOT_BUILT}: a directory or tarball path only` },
-  resourceLimits: { label: 'resource limits', without: NOT_BUILT },
+  resourceLimits: { label: 'resource limits', without: 'the cgroup2 tree lacks the memory, cpu or pids controller: limits are refused at create' },
   terminals: { label: 'terminals' },
 };
 
