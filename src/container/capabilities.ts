@@ -5,6 +5,7 @@
 // add, then each named drop (so a name in both is dropped). `privileged` ignores add and
 // drop and keeps every capability the runtime has. Names are returned without CAP_, in
 // bit order.
+import { ownEffectiveCapabilities } from '../kernel/procfs.js';
 import { ALL_CAPABILITIES, CAPABILITY_NAMES, capabilityName } from '../model/capabilities.js';
 import type { SecurityContext } from '../model/pod.js';
 
@@ -49,6 +50,11 @@ export function capabilityNames(mask: bigint): string[] {
  * privileged container or one that keeps CAP_SYS_ADMIN. This differs from the kubelet,
  * which leaves no_new_privs off whenever allowPrivilegeEscalation is unset.
  */
+/** The calling process's effective capabilities, by name. */
+export function ownCapabilityNames(): string[] {
+  return capabilityNames(ownEffectiveCapabilities());
+}
+
 export function noNewPrivs(sc: SecurityContext | undefined, kept: readonly string[]): boolean {
   const allow = sc?.allowPrivilegeEscalation ?? (sc?.privileged === true || kept.includes('SYS_ADMIN'));
   return !allow;

@@ -16,7 +16,16 @@ export interface ExecRequest {
   tty?: boolean;
 }
 
-export function execConfig(cfg: InitConfig, req: ExecRequest): InitConfig {
+/**
+ * `ownCapabilities` is asked only for a container started before podrun had hardening
+ * (its InitConfig has no capability sets): it ran with podrun's own capabilities, no
+ * no_new_privs and no supplementary groups, and its exec'd commands get the same.
+ */
+export function execConfig(cfg: InitConfig, req: ExecRequest, ownCapabilities: () => string[]): InitConfig {
+  if (cfg.capabilities === undefined) {
+    const own = ownCapabilities();
+    cfg = { ...cfg, capabilities: { effective: own, bounding: own }, noNewPrivs: false, groups: cfg.groups ?? [] };
+  }
   const env = new Map<string, string>();
   for (const kv of [...cfg.env, ...(req.env ?? [])]) {
     const i = kv.indexOf('=');

@@ -17,6 +17,7 @@ import { enterNamespaces, withNamespaces } from '../kernel/namespaces.js';
 import { readJson } from '../state/atomic.js';
 import type { ContainerRecord } from '../state/records.js';
 import { PodrunError } from '../util/errors.js';
+import { ownCapabilityNames } from './capabilities.js';
 import { execConfig, type ExecRequest } from './exec-config.js';
 import type { InitConfig, InitContext } from './init-config.js';
 import { lsmStep } from './lsm.js';
@@ -65,7 +66,7 @@ export interface EnteredContainer {
  * nothing else to do but spawn the command and wait for it (`podrun exec`).
  */
 export function enterContainer(configPath: string, c: ContainerRecord, req: ExecRequest): EnteredContainer {
-  const ctx: InitContext = { cfg: execConfig(containerConfig(configPath, c), req) };
+  const ctx: InitContext = { cfg: execConfig(containerConfig(configPath, c), req, ownCapabilityNames) };
   // Opened while privileged: the way back out of the container's cgroup, so that this
   // process's own memory and threads are not the container's while it waits.
   const home = openCgroupProcs(cgroupOf('self'));

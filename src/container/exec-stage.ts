@@ -8,6 +8,7 @@
 // A failure is reported on fd 3 as the init stage reports one.
 import { enterNamespaces } from '../kernel/namespaces.js';
 import { readJson } from '../state/atomic.js';
+import { ownCapabilityNames } from './capabilities.js';
 import { execConfig } from './exec-config.js';
 import type { ExecStageRequest } from './exec-in-container.js';
 import type { InitConfig, InitStep } from './init-config.js';
@@ -27,4 +28,4 @@ const enterMountNamespaceStep: InitStep = {
 // the container's mount namespace, a container with CAP_SYS_ADMIN could mount over it.
 const EXEC_STEPS: readonly InitStep[] = [cgroupStep, oomScoreStep, lsmStep, enterMountNamespaceStep, execTerminalStep, commandStep, workdirStep, ...PRIVILEGE_STEPS, execStep];
 
-runStage(EXEC_STEPS, { cfg: execConfig(readJson<InitConfig>(req.config)!, req) });
+runStage(EXEC_STEPS, { cfg: execConfig(readJson<InitConfig>(req.config)!, req, ownCapabilityNames) });

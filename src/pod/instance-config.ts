@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import { capabilityNames, containerPrivileges } from '../container/capabilities.js';
+import { containerPrivileges, ownCapabilityNames } from '../container/capabilities.js';
 import { defaultDeviceFilter } from '../container/device-filter.js';
 import type { BindMount, InitConfig } from '../container/init-config.js';
 import { instanceProcess, type StoredImage } from './container-image.js';
@@ -12,7 +12,6 @@ import { podGroups } from '../manifest/pod-groups.js';
 import type { SeccompProfileFile } from '../container/seccomp/profile.js';
 import { seccompProgram } from '../container/seccomp/program.js';
 import type { Container } from '../model/pod.js';
-import { ownEffectiveCapabilities } from '../kernel/procfs.js';
 import { readJson } from '../state/atomic.js';
 import type { PodPaths } from '../state/paths.js';
 import type { ContainerRecord, PodRecord } from '../state/records.js';
@@ -64,7 +63,7 @@ export function instanceConfig(rec: PodRecord, paths: PodPaths, c: ContainerReco
     // Absent for a pod created before podrun had AppArmor and SELinux: none.
     lsm: readJson<InitConfig['lsm']>(join(cpaths.dir, 'lsm.json')) ?? {},
     // The supervisor's own capabilities are what ALL and privileged can give.
-    ...containerPrivileges(spec.securityContext, capabilityNames(ownEffectiveCapabilities())),
+    ...containerPrivileges(spec.securityContext, ownCapabilityNames()),
     privileged: spec.securityContext?.privileged === true,
     readOnlyRootFilesystem: spec.securityContext?.readOnlyRootFilesystem === true,
     ...(spec.tty ? { tty: true } : {}),

@@ -17,6 +17,10 @@ const container = {
   lsm: { appArmor: 'p' },
 } as unknown as InitConfig;
 
+const noCall = (): string[] => {
+  throw new Error('asked for its own capabilities with a hardened config');
+};
+
 describe('execConfig', () => {
   it.each([
     ['only the command', { argv: ['id'] }, { argv: ['id'], env: container.env, cwd: '/srv', uid: 1000, gid: 2000 }],
@@ -25,7 +29,7 @@ describe('execConfig', () => {
     ['-u UID: the GID is the UID', { argv: ['id'], user: { uid: 0 } }, { uid: 0, gid: 0 }],
     ['-u UID:GID', { argv: ['id'], user: { uid: 7, gid: 8 } }, { uid: 7, gid: 8 }],
   ])('%s', (_, req, want) => {
-    const got = execConfig(container, req);
+    const got = execConfig(container, req, noCall);
     expect(got).toMatchObject(want);
     // The restrictions are the container's, whatever was asked.
     for (const k of ['groups', 'capabilities', 'noNewPrivs', 'seccompFilter', 'lsm'] as const) expect(got[k]).toEqual(container[k]);
@@ -33,7 +37,13 @@ describe('execConfig', () => {
 
   it('has a terminal only when the exec asks for one, never from a tty container', () => {
     const ttyContainer = { ...container, tty: true, stdin: true } as InitConfig;
-    expect(execConfig(ttyContainer, { argv: ['id'] })).toMatchObject({ tty: false, stdin: false });
-    expect(execConfig(container, { argv: ['sh'], tty: true })).toMatchObject({ tty: true });
+    expect(execConfig(ttyContainer, { argv: ['id'] }, noCall)).toMatchObject({ tty: false, stdin: false });
+    expect(execConfig(container, { argv: ['sh'], tty: true }, noCall)).toMatchObject({ tty: true });
+  });
+
+  it("gives a container from before hardening what it had: podrun's capabilities, no no_new_privs, no groups", () => {
+    const { capabilities: _c, noNewPrivs: _n, groups: _g, ...legacy } = container;
+    const got = execConfig(legacy as InitConfig, { argv: ['id'] }, () => ['CAP_CHOWN', 'CAP_SYS_ADMIN']);
+    expect(got).toMatchObject({ capabilities: { effective: ['CAP_CHOWN', 'CAP_SYS_ADMIN'], bounding: ['CAP_CHOWN', 'CAP_SYS_ADMIN'] }, noNewPrivs: false, groups: [] });
   });
 });
