@@ -1,6 +1,6 @@
 // The pure halves of registry authentication: WWW-Authenticate parsing, token request URLs,
 // and the auth file lookup order and key matching of containers-auth.json(5).
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -105,15 +105,19 @@ describe('auth files', () => {
 
   it('reads the first file that has the registry, skipping missing ones', () => {
     const home = mkdtempSync(join(tmpdir(), 'podrun-unit-auth-'));
-    mkdirSync(join(home, '.config', 'containers'), { recursive: true });
-    mkdirSync(join(home, '.docker'));
-    writeFileSync(join(home, '.config', 'containers', 'auth.json'), JSON.stringify({ auths: { 'a.io': { auth: b64('podman:1') } } }));
-    writeFileSync(join(home, '.docker', 'config.json'), JSON.stringify({ auths: { 'a.io': { auth: b64('docker:2') }, 'b.io': { auth: b64('docker:3') } } }));
-    const env = { HOME: home, XDG_RUNTIME_DIR: join(home, 'run') };
-    expect(findCredentials('a.io', 'x', env, 0)).toEqual({ username: 'podman', password: '1' });
-    expect(findCredentials('b.io', 'x', env, 0)).toEqual({ username: 'docker', password: '3' });
-    expect(findCredentials('c.io', 'x', env, 0)).toBeUndefined();
-    writeFileSync(join(home, 'bad.json'), '{');
-    expect(() => findCredentials('a.io', 'x', { ...env, REGISTRY_AUTH_FILE: join(home, 'bad.json') }, 0)).toThrow(/bad\.json is not valid JSON/);
+    try {
+      mkdirSync(join(home, '.config', 'containers'), { recursive: true });
+      mkdirSync(join(home, '.docker'));
+      writeFileSync(join(home, '.config', 'containers', 'auth.json'), JSON.stringify({ auths: { 'a.io': { auth: b64('podman:1') } } }));
+      writeFileSync(join(home, '.docker', 'config.json'), JSON.stringify({ auths: { 'a.io': { auth: b64('docker:2') }, 'b.io': { auth: b64('docker:3') } } }));
+      const env = { HOME: home, XDG_RUNTIME_DIR: join(home, 'run') };
+      expect(findCredentials('a.io', 'x', env, 0)).toEqual({ username: 'podman', password: '1' });
+      expect(findCredentials('b.io', 'x', env, 0)).toEqual({ username: 'docker', password: '3' });
+      expect(findCredentials('c.io', 'x', env, 0)).toBeUndefined();
+      writeFileSync(join(home, 'bad.json'), '{');
+      expect(() => findCredentials('a.io', 'x', { ...env, REGISTRY_AUTH_FILE: join(home, 'bad.json') }, 0)).toThrow(/bad\.json is not valid JSON/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@
 // error JSON in the message, and the OCI layout handed to the store.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -104,8 +104,11 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 }
 
 /** An in-memory store double: the contract's four calls, recording what it was given. */
+// Every temp dir of this file lives here, removed at the end.
+const scratch = mkdtempSync(join(tmpdir(), 'podrun-unit-pull-'));
+
 function storeDouble(has: string[] = []) {
-  const root = mkdtempSync(join(tmpdir(), 'podrun-unit-pull-'));
+  const root = mkdtempSync(join(scratch, 'store-'));
   const imported: { files: string[]; index: any; opts: any }[] = [];
   const store: PullStore = {
     hasBlob: (d) => has.includes(d),
@@ -126,12 +129,13 @@ beforeAll(async () => {
   server = createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const authFile = join(mkdtempSync(join(tmpdir(), 'podrun-unit-authfile-')), 'auth.json');
+  const authFile = join(scratch, 'auth.json');
   writeFileSync(authFile, JSON.stringify({ auths: { [base.slice('http://'.length)]: { auth: Buffer.from('alice:s3cret').toString('base64') } } }));
   process.env.REGISTRY_AUTH_FILE = authFile;
 });
 afterAll(() => {
   server.close();
+  rmSync(scratch, { recursive: true, force: true });
   if (savedAuthFile === undefined) delete process.env.REGISTRY_AUTH_FILE;
   else process.env.REGISTRY_AUTH_FILE = savedAuthFile;
 });
