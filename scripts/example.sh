@@ -11,11 +11,15 @@ ip -n "$netns" link set lo up
 podrun="nsenter --net=/run/netns/$netns ./bin/podrun"
 root=${PODRUN_ROOT:-/run/podrun-example}
 image=$PWD/fixtures/build/busybox-rootfs
-manifest=$(sed "s|IMAGE|$image|" examples/hello-pod.yaml)
+# The hello pod names an image from the store, imported from the rootfs tarball; the
+# lifecycle pod gives a root filesystem directory by path.
+manifest=$(sed "s|IMAGE|busybox:1.36|" examples/hello-pod.yaml)
 export PODRUN_ROOT=$root
-cleanup() { $podrun rm -f hello lifecycle >/dev/null 2>&1 || true; ip netns del "$netns"; }
+cleanup() { $podrun rm -f hello lifecycle >/dev/null 2>&1 || true; $podrun image rm -f busybox:1.36 >/dev/null 2>&1 || true; ip netns del "$netns"; }
 trap cleanup EXIT
 set -x
+$podrun image import --name busybox:1.36 "$image.tar"
+$podrun images
 echo "$manifest" | $podrun run -f -
 $podrun wait --for ready --timeout 30 hello
 $podrun list
@@ -25,6 +29,7 @@ $podrun logs -c client hello
 $podrun inspect hello | head -n 12
 $podrun inspect -o json hello | grep -A3 '"podIPs"'
 $podrun rm -f hello
+$podrun image rm busybox:1.36
 # The lifecycle example: init container, sidecar, probes, hooks, events.
 sed "s|IMAGE|$image|" examples/lifecycle-pod.yaml | $podrun run -f -
 $podrun wait --for ready --timeout 30 lifecycle
