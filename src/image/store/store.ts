@@ -225,11 +225,14 @@ export class ImageStore {
    * digest was checked while it streamed) unpacked and stored now, while the pull's other
    * downloads run; the blob moves in. Its diff_id comes from the pull's verified config.
    * The layer is not an image's yet: the pull's importLayout then finds it in the store,
-   * and until then GC leaves it alone (the pull's temp directory has a live owner).
+   * and until then GC leaves it alone (the pull's temp directory has a live owner); a GC
+   * is marked pending, so that a pull that fails or is killed leaves no layer for long.
    */
   async ingestLayer(blob: string, layer: Descriptor, diffId: string, verified: boolean): Promise<void> {
     if (!this.isInTemp(blob)) throw new PodrunError(`image store: ${blob} is not in the store's temp area`);
     checkDigest(diffId, 'diff_id');
+    // Should the pull fail or be killed before its import, the next command's GC frees this.
+    this.markGcPending();
     await withLock(this.lockFile('store'), 'shared', async () => {
       await this.ensureLayer(
         (tmp) => {
@@ -359,10 +362,14 @@ export class ImageStore {
       return { db: { images }, result: { untagged, deleted: remaining.length ? [] : [image.id] } };
     });
     if (result.deleted.length) {
-      writeFileSync(join(this.root, 'gc-pending'), '');
+      this.markGcPending();
       this.gcIfPending();
     }
     return result;
+  }
+
+  private markGcPending(): void {
+    writeFileSync(join(this.root, 'gc-pending'), '');
   }
 
   gcIfPending(): void {
