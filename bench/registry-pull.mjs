@@ -3,10 +3,9 @@
 // a local directory, interleaved in the same run. Each podrun pull goes into an empty
 // store, so it downloads, verifies and unpacks every layer; skopeo's copy downloads and
 // verifies them into a `dir:` (no unpacking). Also timed: a second pull of an image the
-// store has (the manifest is fetched, no blob). And, in-process, the pull as it runs
-// (each layer unpacked once its download ends, beside the other downloads) against the
-// same pull serial (every layer unpacked after the last download), whose download and
-// unpacking are timed apart. Runs in the bench's own network namespace.
+// store has (the manifest is fetched, no blob). And, in-process, the pull's two phases
+// apart: the download (manifest, blobs verified as they stream to disk) and the store's
+// import of the downloaded layout (unpacking). Runs in the bench's own network namespace.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,22 +53,14 @@ export async function benchPull({ run, log, stats, fmt, which, tmp, podrunArgv, 
       samples.skopeo.push((await run(['skopeo', 'copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `dir:${copyDir}`])).ms);
     }
     const phases = await inProcessPhases(repo, ref, join(dir, 'phases'), iterations);
-    const st = {
-      podrun: stats(samples.podrun),
-      skopeo: stats(samples.skopeo),
-      again: stats(samples.again),
-      overlapped: stats(phases.overlapped),
-      download: stats(phases.download),
-      unpack: stats(phases.unpack),
-    };
+    const st = { podrun: stats(samples.podrun), skopeo: stats(samples.skopeo), again: stats(samples.again), download: stats(phases.download), unpack: stats(phases.unpack) };
     const mb = (size / 1e6).toFixed(1);
     const labels = [
       ['podrun image pull (empty store)', st.podrun],
       ['skopeo copy docker:// dir:', st.skopeo],
       ['podrun image pull (image present)', st.again],
-      ['  in-process: pull, unpack overlapped', st.overlapped],
-      ['  in-process, serial: download', st.download],
-      ['  in-process, serial: then unpack', st.unpack],
+      ['  in-process: download phase', st.download],
+      ['  in-process: store import (unpack)', st.unpack],
     ];
     for (const [label, s] of labels) {
       log(`  ${label.padEnd(34)} median ${fmt(s.median).padStart(7)} ms   p90 ${fmt(s.p90).padStart(7)} ms   min ${fmt(s.min).padStart(7)} ms   (n=${s.n}, interleaved)`);
@@ -82,9 +73,8 @@ export async function benchPull({ run, log, stats, fmt, which, tmp, podrunArgv, 
         { what: `\`podrun image pull\` from a loopback registry, ${mb} MB in ${LAYER_MB.length + 1} layers, empty store (download, verify, unpack)`, st: st.podrun },
         { what: '`skopeo copy docker:// dir:` of the same image (download, verify)', st: st.skopeo },
         { what: '`podrun image pull` of the same image, already in the store (manifest only)', st: st.again },
-        { what: '. in-process, the same pull (each layer unpacked as soon as its download ends)', st: st.overlapped },
-        { what: '. in-process, serial for comparison: the download alone (manifest, blobs verified while streaming to disk)', st: st.download },
-        { what: '. in-process, serial: then the store\'s import unpacking every layer', st: st.unpack },
+        { what: '. in-process, its download phase (manifest, blobs verified while streaming to disk)', st: st.download },
+        { what: '. in-process, the store\'s import of the downloaded layout (unpacking)', st: st.unpack },
       ],
     };
   } finally {
@@ -93,39 +83,27 @@ export async function benchPull({ run, log, stats, fmt, which, tmp, podrunArgv, 
   }
 }
 
-/**
- * The pull in this process, each into an empty store, two ways: as podrun pulls (each
- * layer unpacked as soon as its download ends, `overlapped`), and with the store's
- * ingestLayer left out, so that importLayout unpacks every layer after the last download
- * (the pull before that change): its download and its import timed apart.
- */
+/** The pull's phases timed apart, in this process, each into an empty store. */
 async function inProcessPhases(repo, ref, dir, iterations) {
   const { pullImage } = await import(join(repo, 'dist', 'src', 'image', 'registry', 'pull.js'));
   const { ImageStore } = await import(join(repo, 'dist', 'src', 'image', 'store', 'store.js'));
-  const out = { overlapped: [], download: [], unpack: [] };
+  const out = { download: [], unpack: [] };
   for (let i = 0; i < iterations; i++) {
-    for (const serial of i % 2 ? [false, true] : [true, false]) {
-      rmSync(dir, { recursive: true, force: true });
-      const store = ImageStore.open(dir);
-      const t0 = performance.now();
-      let t1 = 0;
-      const timed = {
-        hasBlob: (d) => store.hasBlob(d),
-        blobPath: (d) => store.blobPath(d),
-        makeTempDir: (p) => store.makeTempDir(p),
-        // Serial: the blob stays in the layout, and importLayout unpacks it.
-        ingestLayer: serial ? async () => undefined : (...a) => store.ingestLayer(...a),
-        importLayout: async (layout, opts) => {
-          t1 = performance.now();
-          return store.importLayout(layout, opts);
-        },
-      };
-      await pullImage(timed, ref, {});
-      if (serial) {
-        out.download.push(t1 - t0);
-        out.unpack.push(performance.now() - t1);
-      } else out.overlapped.push(performance.now() - t0);
-    }
+    rmSync(dir, { recursive: true, force: true });
+    const store = ImageStore.open(dir);
+    const t0 = performance.now();
+    let t1 = 0;
+    const timed = {
+      hasBlob: (d) => store.hasBlob(d),
+      makeTempDir: (p) => store.makeTempDir(p),
+      importLayout: async (layout, opts) => {
+        t1 = performance.now();
+        return store.importLayout(layout, opts);
+      },
+    };
+    await pullImage(timed, ref, {});
+    out.download.push(t1 - t0);
+    out.unpack.push(performance.now() - t1);
   }
   rmSync(dir, { recursive: true, force: true });
   return out;

@@ -195,7 +195,7 @@ export class ImageStore {
     const layers: LayerRecord[] = manifest.layers.map((l, i) => ({ digest: l.digest, diffId: config.rootfs.diff_ids[i]!, mediaType: l.mediaType, size: l.size }));
     // Two layers at a time: one decompresses (zlib's thread pool, or zstd) while the other's
     // entries are written; more only queue on the same disk.
-    const sizes = await inPool(LAYER_CONCURRENCY, layers, (l, i) => this.ensureLayer((tmp) => layout.stageBlob(l.digest, tmp), manifest.layers[i]!, l.diffId, opts));
+    const sizes = await inPool(LAYER_CONCURRENCY, layers, (l, i) => this.ensureLayer(layout, manifest.layers[i]!, l.diffId, opts));
     const size = sizes.reduce((a, b) => a + b, 0);
     this.putDocument(manifestDigest, manifestBytes);
     this.putDocument(manifest.config.digest, configBytes);
@@ -220,44 +220,15 @@ export class ImageStore {
     }
   }
 
-  /**
-   * A pull's downloaded layer blob (a file in the store's temp area, `verified` when its
-   * digest was checked while it streamed) unpacked and stored now, while the pull's other
-   * downloads run; the blob moves in. Its diff_id comes from the pull's verified config.
-   * The layer is not an image's yet: the pull's importLayout then finds it in the store,
-   * and until then GC leaves it alone (the pull's temp directory has a live owner); a GC
-   * is marked pending, so that a pull that fails or is killed leaves no layer for long.
-   */
-  async ingestLayer(blob: string, layer: Descriptor, diffId: string, verified: boolean): Promise<void> {
-    if (!this.isInTemp(blob)) throw new PodrunError(`image store: ${blob} is not in the store's temp area`);
-    checkDigest(diffId, 'diff_id');
-    // Should the pull fail or be killed before its import, the next command's GC frees this.
-    this.markGcPending();
-    await withLock(this.lockFile('store'), 'shared', async () => {
-      await this.ensureLayer(
-        (tmp) => {
-          renameSync(blob, join(tmp, 'blob'));
-          return join(tmp, 'blob');
-        },
-        layer,
-        diffId,
-        { names: [], verifiedBlobs: new Set(verified ? [layer.digest] : []) },
-      );
-    });
-  }
-
-  /**
-   * The layer unpacked in the store and its blob stored (`stage` puts the blob into the
-   * private temp directory it is given); returns its content size.
-   */
-  private async ensureLayer(stage: (tmp: string) => string, l: Descriptor, diffId: string, opts: ImportOptions): Promise<number> {
+  /** The layer unpacked in the store and its blob stored; returns its content size. */
+  private async ensureLayer(layout: LayoutReader, l: Descriptor, diffId: string, opts: ImportOptions): Promise<number> {
     const done = () => this.hasLayer(diffId) && this.hasBlob(l.digest);
     if (!done()) {
       await withLock(this.lockFile(hexOf(diffId)), 'exclusive', async () => {
         if (done()) return;
         const tmp = createTempDir(this.tmpRoot, 'layer');
         try {
-          const staged = stage(tmp);
+          const staged = layout.stageBlob(l.digest, tmp);
           if (!this.hasLayer(diffId)) {
             mkdirSync(join(tmp, 'layer', 'diff'), { recursive: true, mode: 0o755 });
             // Loaded here: a supervisor that only runs stored images never loads zlib.
@@ -362,14 +333,10 @@ export class ImageStore {
       return { db: { images }, result: { untagged, deleted: remaining.length ? [] : [image.id] } };
     });
     if (result.deleted.length) {
-      this.markGcPending();
+      writeFileSync(join(this.root, 'gc-pending'), '');
       this.gcIfPending();
     }
     return result;
-  }
-
-  private markGcPending(): void {
-    writeFileSync(join(this.root, 'gc-pending'), '');
   }
 
   gcIfPending(): void {
