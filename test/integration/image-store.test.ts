@@ -87,6 +87,23 @@ describe.skipIf(!canRun)('image store', () => {
     expect(inspect.layers.map((x: { diffId: string }) => x.diffId)).toEqual([sha256(lower), sha256(upper)]);
   });
 
+  it('a later entry of the same path replaces the earlier one (file over file, file over directory, directory over file)', async () => {
+    const tar = tarOf([
+      { path: 'a', content: 'first' },
+      { path: 'a', content: 'second' },
+      { path: 'd/', type: 'dir' },
+      { path: 'd/x', content: 'x' },
+      { path: 'd', content: 'now a file' },
+      { path: 'd/', type: 'dir' },
+      { path: 'd/y', content: 'y' },
+    ]);
+    const { dir, id } = layout({ layers: [tar], gzip: true });
+    expect((await ok(root, ['image', 'import', dir])).trim()).toBe(id);
+    const l = layerDir(tar);
+    expect(readFileSync(join(l, 'a'), 'utf8')).toBe('second');
+    expect(readdirSync(join(l, 'd'))).toEqual(['y']);
+  });
+
   it('stores a layer shared by two images once, and rm frees what no remaining image uses', async () => {
     const a = tarOf([{ path: 'a.txt', content: 'a'.repeat(10_000) }]);
     const b = tarOf([{ path: 'b.txt', content: 'b'.repeat(10_000) }]);

@@ -5,7 +5,7 @@
 // implementation) streams at native speed, so layers are piped through `zstd -dc`.
 import { spawn } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
@@ -19,7 +19,10 @@ export function sniffCompression(head: Buffer): Compression {
 export function decompress(input: Readable, c: Compression): Readable {
   if (c === 'none') return input;
   if (c === 'gzip') {
-    const gunzip = createGunzip({ chunkSize: 1 << 18 });
+    // Up to 4 MiB of output buffered (the default is 16 KiB, less than one 256 KiB chunk):
+    // inflating goes on while the layer writer's synchronous calls hold the main thread,
+    // instead of pausing after every chunk (2-3% of a 100 MB import).
+    const gunzip = createGunzip({ chunkSize: 1 << 18, readableHighWaterMark: 1 << 22 } as ZlibOptions);
     input.on('error', (e) => gunzip.destroy(e));
     return input.pipe(gunzip);
   }

@@ -57,6 +57,11 @@ export class LayerWriter implements TarSink {
   private readonly dirTimes: { abs: string; atime: number; mtime: number }[] = [];
   /** Whiteouts this layer made, so that an entry of the same path later can replace one. */
   private readonly whiteouts = new Set<string>();
+  /**
+   * Directories this writer made or checked, so that the next entry under one needs no
+   * lstat; emptied whenever anything is removed (a removed directory takes its children).
+   */
+  private readonly knownDirs = new Set<string>();
   /** Bytes of regular file content written. */
   size = 0;
 
@@ -96,6 +101,7 @@ export class LayerWriter implements TarSink {
         const st = lstatSync(abs, { throwIfNoEntry: false });
         if (st && !st.isDirectory()) unlinkSync(abs);
         if (!st || !st.isDirectory()) mkdirSync(abs);
+        this.knownDirs.add(abs);
         // A directory that replaces a whiteout in the same layer is new: nothing below shows.
         if (wasWhiteout) lsetxattr(abs, OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
         lchownSync(abs, e.uid, e.gid);
@@ -105,8 +111,7 @@ export class LayerWriter implements TarSink {
         return;
       }
       case 'File':
-        this.clear(abs);
-        this.fd = openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        this.fd = this.createFile(abs);
         this.cur = { abs, e };
         return;
       case 'SymbolicLink':
@@ -186,10 +191,27 @@ export class LayerWriter implements TarSink {
     }
   }
 
+  /**
+   * A new file at the path, created exclusively: only when something is there already
+   * (another entry of the same path earlier in the layer) is it removed first, so the
+   * usual case costs no lstat.
+   */
+  private createFile(abs: string): number {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+    try {
+      return openSync(abs, flags, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    this.clear(abs);
+    return openSync(abs, flags, 0o600);
+  }
+
   /** Removes whatever the path holds (another entry of the same path earlier in the layer). */
   private clear(abs: string): void {
     const st = lstatSync(abs, { throwIfNoEntry: false });
     if (!st) return;
+    this.knownDirs.clear();
     if (st.isDirectory()) rmSync(abs, { recursive: true, force: true });
     else unlinkSync(abs);
   }
@@ -197,10 +219,11 @@ export class LayerWriter implements TarSink {
   /** The entry's parent directory, made (0755 root) when the layer did not list it. */
   private ensureDir(rel: string): string {
     const abs = rel === '' ? this.root : join(this.root, rel);
+    if (this.knownDirs.has(abs)) return abs;
     const st = lstatSync(abs, { throwIfNoEntry: false });
-    if (st?.isDirectory()) return abs;
-    if (st) throw new LayerEntryError(`archive entry ${JSON.stringify(rel)} is used as a directory but is not one`);
-    mkdirSync(abs, { recursive: true, mode: 0o755 });
+    if (st && !st.isDirectory()) throw new LayerEntryError(`archive entry ${JSON.stringify(rel)} is used as a directory but is not one`);
+    if (!st) mkdirSync(abs, { recursive: true, mode: 0o755 });
+    this.knownDirs.add(abs);
     return abs;
   }
 }
