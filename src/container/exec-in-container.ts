@@ -35,6 +35,7 @@ export const nsOf = (c: ContainerRecord, t: string) => `/proc/${c.pid}/ns/${t}`;
 /** The calling process, inside its container for good, ready to spawn the command. */
 export interface EnteredContainer {
   cfg: InitConfig;
+  /** child_process's, loaded by enterContainer while the cgroup move is under way. */
   spawn: typeof import('node:child_process').spawn;
   /** Takes the calling process back to its own cgroup (call once the command is spawned). */
   leaveCgroup(): void;
