@@ -5,16 +5,12 @@
 // the kernel lacks into undefined); callers never look at raw errno. close(2) is the
 // exception: its result is ignored, as a failed close leaves nothing to undo.
 // koffi and libc load on the first call, so importing this module costs nothing.
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { errnoName } from '../src/util/errno.js';
 import { SyscallError } from '../src/util/errors.js';
+import { nodeRequire } from '../src/util/node-require.js';
 
 export { SyscallError };
-
-// In dist/exec.cjs, the CommonJS bundle of the exec path (Makefile), this module has its
-// own `require` and an empty import.meta; as ESM, it has only import.meta.
-const nodeRequire = typeof require === 'function' ? require : createRequire(import.meta.url);
 
 /**
  * koffi's package entry loads crypto, https and zlib for its installer before the native

@@ -1,9 +1,9 @@
 // cgroup v2 driven through its files. Works on pure v2 hosts (/sys/fs/cgroup) and on
 // hybrid ones (/sys/fs/cgroup/unified, no controllers: used for tracking and kill only).
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, statfsSync, write, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMountInfo } from '../kernel/mountinfo.js';
-import { asPodrunError, PodrunError } from '../util/errors.js';
+import { asPodrunError, PodrunError, SyscallError } from '../util/errors.js';
 import { sleepSync } from '../util/sleep-sync.js';
 
 let mountCache: string | undefined;
@@ -59,6 +59,24 @@ export function openCgroupProcs(path: string): number {
 /** Moves the caller into the cgroup whose cgroup.procs `fd` is (openCgroupProcs). */
 export function joinCgroupFd(fd: number): void {
   writeSync(fd, '0');
+}
+
+/**
+ * Moves the calling process into the cgroup from a libuv thread ("0" is the writer's
+ * whole thread group), resolving once it is there, so that the caller's thread can work
+ * meanwhile. The first move after a quiet spell waits for an RCU grace period (the kernel's
+ * cgroup_threadgroup_rwsem), 8-20 ms on a 2-CPU VM; the path is resolved now, by the caller.
+ */
+export function joinCgroupInBackground(path: string): Promise<void> {
+  const file = join(path, 'cgroup.procs');
+  const fd = openSync(file, 'w');
+  return new Promise((resolve, reject) => {
+    write(fd, '0', (err) => {
+      closeSync(fd);
+      if (err) reject(new SyscallError('write', Math.abs(err.errno ?? 0), file));
+      else resolve();
+    });
+  });
 }
 
 export function cgroupPids(path: string): number[] {

@@ -1,5 +1,5 @@
 // The exec stage: the supervisor's way to run an exec probe or hook in a running container
-// without restricting itself (exec-in-container.ts). Spawned in the container's PID, net,
+// without restricting itself (exec-stage-launch.ts). Spawned in the container's PID, net,
 // IPC and UTS namespaces, it joins the container's cgroup, sets the LSM labels, joins the
 // mount namespace, makes a pty its controlling terminal for exec -t (terminal.ts), then
 // runs the init stage's own process steps: find the command, enter
@@ -10,7 +10,7 @@ import { enterNamespaces } from '../kernel/namespaces.js';
 import { readJson } from '../state/atomic.js';
 import { ownCapabilityNames } from './capabilities.js';
 import { execConfig } from './exec-config.js';
-import type { ExecStageRequest } from './exec-in-container.js';
+import type { ExecStageRequest } from './exec-stage-launch.js';
 import type { InitConfig, InitStep } from './init-config.js';
 import { lsmStep } from './lsm.js';
 import { cgroupStep, commandStep, execStep, oomScoreStep, PRIVILEGE_STEPS, workdirStep } from './process-steps.js';

@@ -7,7 +7,7 @@ import { setWinsize, type WinSize } from '../../native-bindings/pty.js';
 import { openPtyIn } from '../kernel/pty.js';
 import type { ContainerRecord } from '../state/records.js';
 import type { ExecRequest } from './exec-config.js';
-import { spawnExecStage } from './exec-in-container.js';
+import { spawnExecStage } from './exec-stage-launch.js';
 
 export interface TerminalExec {
   /** The exec stage, then the command itself. */

@@ -58,7 +58,7 @@ export function execTarget(state: StatePaths, pod: string, o: ExecOptions): Exec
 /** Runs the command; resolves with podrun's exit status (the command's, or 125/126/127). */
 export async function execInContainer(state: StatePaths, pod: string, argv: string[], o: ExecOptions): Promise<number> {
   const { configPath, container: c, user } = execTarget(state, pod, o);
-  const entered = enterContainer(configPath, c, { argv, env: o.env, cwd: o.workdir, user });
+  const entered = await enterContainer(configPath, c, { argv, env: o.env, cwd: o.workdir, user });
   const child = spawnEntered(entered, [o.stdin ? 'inherit' : 'ignore', 'inherit', 'inherit']);
   relaySignals(child);
   return new Promise((resolve) => {

@@ -1,7 +1,7 @@
 // The exec handler of probes and hooks: runs a command in a running container with the
 // container's restrictions, through the exec stage (CRI ExecSync), captures at most 10 KiB
 // of output for events, and kills the command at its timeout (ExecProbeTimeout semantics).
-import { spawnExecStage } from '../container/exec-in-container.js';
+import { spawnExecStage } from '../container/exec-stage-launch.js';
 import { parseSignal } from '../model/signals.js';
 import type { ContainerRecord } from '../state/records.js';
 

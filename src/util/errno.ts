@@ -1,8 +1,12 @@
 // The one errno table: numbers to names (ENOENT) and back, and each errno's text, from
 // Node's own lists, built on first use (only failures need it, and exec's start-up should
 // not pay for it).
-import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
+import { nodeRequire } from './node-require.js';
+
+// node:os is loaded on first use too: ~0.2 ms of every `podrun exec`, which needs no errno
+// name unless something fails (nothing else on its path loads node:os).
+const errnoNumbers = () => (nodeRequire('node:os') as typeof import('node:os')).constants.errno as Record<string, number>;
 
 let names: Map<number, string> | undefined;
 let texts: Map<string, string> | undefined;
@@ -34,12 +38,12 @@ const STRERROR: Record<string, string> = {
 };
 
 export function errnoName(errno: number): string {
-  names ??= new Map(Object.entries(constants.errno).map(([name, num]) => [num as number, name]));
+  names ??= new Map(Object.entries(errnoNumbers()).map(([name, num]) => [num, name]));
   return names.get(Math.abs(errno)) ?? `errno ${errno}`;
 }
 
 export function errnoNumber(name: string): number | undefined {
-  return (constants.errno as Record<string, number>)[name];
+  return errnoNumbers()[name];
 }
 
 /** strerror's text of an errno, by number or name ("connection refused"); the name when unknown. */

@@ -4,8 +4,9 @@
 // user, groups, five capability sets, no_new_privs and seccomp filter as /proc/1/status
 // of the main process; a Localhost profile's denied syscall is denied in exec too; the
 // exec'd process leads its own session; `exec -u` changes the user and nothing else; and
-// the CLI does not stay in the container's cgroup while its command runs.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// the CLI does not stay in the container's cgroup while its command runs; a failure once
+// the CLI has started moving into the cgroup is one line and exit 125.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
@@ -166,6 +167,22 @@ describe.skipIf(!canRun)('exec inherits the container\'s restrictions', () => {
     } finally {
       await running;
     }
+  });
+
+  it('a failure once the CLI has started moving into the cgroup (the container\'s InitConfig gone) is one line, exit 125, and the command does not run', async () => {
+    const cfg = join(root, 'pods', POD, 'containers', 'def', 'init.json');
+    const cg: string = JSON.parse(readFileSync(join(root, 'pods', POD, 'pod.json'), 'utf8')).containers.find((c: { name: string }) => c.name === 'def').cgroup;
+    const before = processesIn(cg).length;
+    renameSync(cfg, `${cfg}.aside`);
+    try {
+      const r = await exec(['-c', 'def', POD, '--', 'touch', '/tmp/ran']);
+      expect(r.exitCode).toBe(125);
+      expect(r.stderr.trim().split('\n')).toEqual([`podrun: container "def": its configuration ${cfg} is missing`]);
+    } finally {
+      renameSync(`${cfg}.aside`, cfg);
+    }
+    expect((await exec(['-c', 'def', POD, '--', 'ls', '/tmp/ran'])).exitCode).not.toBe(0);
+    expect(processesIn(cg).length).toBe(before);
   });
 
   it('a signal to podrun exec reaches the command (its own session does not get the terminal\'s), and podrun exits as it did', async () => {
