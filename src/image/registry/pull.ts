@@ -36,23 +36,11 @@ export async function pullImage(store: PullStore, reference: string, opts: PullO
     const verified = new Set<string>([image.digest]);
     await writeLayout(dir, image);
     const wanted = uniqueBlobs([image.manifest.manifest.config, ...image.manifest.manifest.layers]).filter((d) => !store.hasBlob(d.digest));
-    // The import starts now and unpacks each layer as soon as its download is in and
-    // verified, while the later ones still download: the two overlap instead of adding up.
-    const stop = new AbortController();
-    const downloads = startDownloads(client, dir, wanted, verified, opts, stop);
+    await downloadAll(client, dir, wanted, opts);
+    for (const d of wanted) verified.add(d.digest);
     // A pull by digest names no tag (as Docker's): the store finds it by its manifest digest.
     const names = ref.digest ? [] : [name];
-    let ids: string[];
-    try {
-      ids = await store.importLayout(dir, { names, allowMissingBlobs: true, verifiedBlobs: verified, blobReady: (d) => downloads.ready.get(d) ?? Promise.resolve() });
-    } catch (e) {
-      // No download may still write into the directory once it is removed.
-      stop.abort();
-      await downloads.all.catch(() => undefined);
-      throw e;
-    }
-    await downloads.all;
-    const [id] = ids;
+    const [id] = await store.importLayout(dir, { names, allowMissingBlobs: true, verifiedBlobs: verified });
     if (!id) throw new Error('the store imported no image');
     return id;
   } catch (e) {
@@ -99,25 +87,10 @@ function uniqueBlobs(ds: Descriptor[]): Descriptor[] {
   return [...new Map(ds.map((d) => [d.digest, d])).values()];
 }
 
-/**
- * PULL_CONCURRENCY downloads at a time, in manifest order (config first, then the layers
- * bottom up, the order the import wants them). Each blob's `ready` promise settles once it
- * is in `dir` and verified (then it is in `verified`); `all` once every download has
- * ended. The first failure stops the others and rejects every blob not yet in.
- */
-function startDownloads(
-  client: RegistryClient,
-  dir: string,
-  blobs: Descriptor[],
-  verified: Set<string>,
-  opts: PullOptions,
-  stop: AbortController,
-): { ready: Map<string, Promise<void>>; all: Promise<void> } {
+/** PULL_CONCURRENCY downloads at a time; the first failure stops the others. */
+async function downloadAll(client: RegistryClient, dir: string, blobs: Descriptor[], opts: PullOptions): Promise<void> {
+  const stop = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-  const settle = new Map<string, { resolve: () => void; reject: (e: unknown) => void }>();
-  const ready = new Map(blobs.map((d) => [d.digest, new Promise<void>((resolve, reject) => settle.set(d.digest, { resolve, reject }))]));
-  // The import awaits only the blobs it reaches; the rest must not count as unhandled.
-  for (const p of ready.values()) p.catch(() => undefined);
   const queue = [...blobs];
   let failure: unknown;
   const worker = async () => {
@@ -126,17 +99,12 @@ function startDownloads(
       try {
         opts.progress?.({ layer: desc.digest, done: 0, total: desc.size });
         await client.blob(desc, join(dir, 'blobs', 'sha256', hexOf(desc.digest)), (done) => opts.progress?.({ layer: desc.digest, done, total: desc.size }), signal);
-        verified.add(desc.digest);
-        settle.get(desc.digest)!.resolve();
       } catch (e) {
         if (failure === undefined) failure = e;
         stop.abort();
-        for (const s of settle.values()) s.reject(e);
       }
     }
   };
-  const all = Promise.all(Array.from({ length: Math.min(PULL_CONCURRENCY, blobs.length) }, worker)).then(() => {
-    if (failure !== undefined) throw failure;
-  });
-  return { ready, all };
+  await Promise.all(Array.from({ length: Math.min(PULL_CONCURRENCY, blobs.length) }, worker));
+  if (failure !== undefined) throw failure;
 }

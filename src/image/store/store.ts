@@ -35,11 +35,6 @@ export interface ImportOptions {
   names: string[];
   allowMissingBlobs?: boolean;
   verifiedBlobs?: Set<string>;
-  /**
-   * Settles when the layout has the blob (a pull still downloading: the layers unpack as
-   * their downloads end); rejects when it never will. Unset: the layout is complete.
-   */
-  blobReady?: (digest: string) => Promise<void>;
   platform?: string;
   progress?: (p: PullProgress) => void;
 }
@@ -79,8 +74,8 @@ export class ImageStore {
     const abs = resolve(root);
     for (const d of ['', 'blobs/sha256', 'layers', 'l', 'tmp', 'locks', 'holds']) mkdirSync(join(abs, d), { recursive: true, mode: 0o700 });
     // What a killed import or pull left (its owner is dead: no one else can be using it).
-    // It may also have moved layers in for an image it never listed (a pull unpacks each
-    // layer as its download ends): the GC below removes those.
+    // One killed during its import may have moved layers in for an image it never listed:
+    // the GC below removes those.
     if (reclaimTempDirs(join(abs, 'tmp')).reclaimed) writeFileSync(join(abs, 'gc-pending'), '');
     const store = new ImageStore(abs);
     store.gcIfPending();
@@ -197,7 +192,6 @@ export class ImageStore {
 
   private async importImage(layout: LayoutReader, img: FoundImage, names: string[], opts: ImportOptions): Promise<ImageRecord> {
     const { manifest, manifestBytes, manifestDigest } = img;
-    await opts.blobReady?.(manifest.config.digest);
     const configBytes = layout.document(manifest.config, 'config');
     const config = parseConfig(configBytes, `config ${manifest.config.digest}`, manifest.layers.length);
     const layers: LayerRecord[] = manifest.layers.map((l, i) => ({ digest: l.digest, diffId: config.rootfs.diff_ids[i]!, mediaType: l.mediaType, size: l.size }));
@@ -230,7 +224,6 @@ export class ImageStore {
 
   /** The layer unpacked in the store and its blob stored; returns its content size. */
   private async ensureLayer(layout: LayoutReader, l: Descriptor, diffId: string, opts: ImportOptions): Promise<number> {
-    await opts.blobReady?.(l.digest);
     const done = () => this.hasLayer(diffId) && this.hasBlob(l.digest);
     if (!done()) {
       await withLock(this.lockFile(hexOf(diffId)), 'exclusive', async () => {
