@@ -56,12 +56,14 @@ export async function benchPull({ run, log, stats, fmt, which, tmp, podrunArgv, 
       samples.skopeo.push((await run(['skopeo', 'copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `dir:${copyDir}`])).ms);
       if (storage.argv) {
         storage.clean();
-        samples.storage.push((await run([...storage.argv, 'skopeo', 'copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `containers-storage:${ref}`])).ms);
+        const r = await run([...storage.argv, 'skopeo', 'copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `containers-storage:${ref}`], { allowFail: true });
+        if (r.status === 0) samples.storage.push(r.ms);
+        else [storage.argv, storage.why] = [undefined, `the copy failed here: ${r.stderr.trim().split('\n').pop() || `exit ${r.status}`}`];
       }
     }
     storage.clean();
     const phases = await inProcessPhases(repo, ref, join(dir, 'phases'), iterations);
-    const st = { podrun: stats(samples.podrun), skopeo: stats(samples.skopeo), storage: samples.storage.length ? stats(samples.storage) : undefined, again: stats(samples.again), download: stats(phases.download), unpack: stats(phases.unpack) };
+    const st = { podrun: stats(samples.podrun), skopeo: stats(samples.skopeo), storage: storage.argv ? stats(samples.storage) : undefined, again: stats(samples.again), download: stats(phases.download), unpack: stats(phases.unpack) };
     const mb = (size / 1e6).toFixed(1);
     const labels = [
       ['podrun image pull (empty store)', st.podrun],
