@@ -693,7 +693,7 @@ function printTable(r) {
     out.push('| Pull (bench/registry-pull.mjs) | median ms | p90 ms | min ms | target | result |');
     out.push('|---|---:|---:|---:|---|---|');
     for (const [i, row] of r.pull.rows.entries()) {
-      const verdict = i === 0 ? [`<= skopeo copy: ${fmt(r.pull.ratio, 2)}x`, r.pull.ratio <= 1 ? 'PASS' : 'MISS'] : ['', ''];
+      const verdict = i === 0 ? [`<= skopeo copy: ${fmt(r.pull.ratio, 2)}x`, r.pull.ratio <= 1 ? 'PASS' : 'MISS'] : (row.verdict ?? ['', '']);
       out.push(`| ${row.what} | ${fmt(row.st.median)} | ${fmt(row.st.p90)} | ${fmt(row.st.min)} | ${verdict.join(' | ')} |`);
     }
   }

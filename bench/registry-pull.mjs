@@ -2,7 +2,9 @@
 // Debian's docker-registry on a loopback port, beside `skopeo copy` of the same image to
 // a local directory, interleaved in the same run. Each podrun pull goes into an empty
 // store, so it downloads, verifies and unpacks every layer; skopeo's copy downloads and
-// verifies them into a `dir:` (no unpacking). Also timed: a second pull of an image the
+// verifies them into a `dir:` (no unpacking), and, like for like, into a private
+// containers-storage (overlay driver: each layer unpacked into its own diff directory, as
+// podrun's store does). Also timed: a second pull of an image the
 // store has (the manifest is fetched, no blob). And, in-process, the pull's two phases
 // apart: the download (manifest, blobs verified as they stream to disk) and the store's
 // import of the downloaded layout (unpacking). Runs in the bench's own network namespace.
@@ -43,7 +45,8 @@ export async function benchPull({ run, log, stats, fmt, which, tmp, podrunArgv, 
     const size = Number((await run(['du', '-sb', join(layout, 'blobs')])).stdout.split('\t')[0]);
     const pullRoot = join(dir, 'root');
     const copyDir = join(dir, 'copy');
-    const samples = { podrun: [], skopeo: [], again: [] };
+    const storage = containersStorage(dir);
+    const samples = { podrun: [], skopeo: [], storage: [], again: [] };
     const iterations = Math.min(n, 7);
     for (let i = 0; i < iterations; i++) {
       rmSync(pullRoot, { recursive: true, force: true });
@@ -51,13 +54,21 @@ export async function benchPull({ run, log, stats, fmt, which, tmp, podrunArgv, 
       samples.again.push((await run(podrunArgv(pullRoot, 'image', 'pull', ref))).ms);
       rmSync(copyDir, { recursive: true, force: true });
       samples.skopeo.push((await run(['skopeo', 'copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `dir:${copyDir}`])).ms);
+      if (storage.argv) {
+        storage.clean();
+        const r = await run([...storage.argv, 'skopeo', 'copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `containers-storage:${ref}`], { allowFail: true });
+        if (r.status === 0) samples.storage.push(r.ms);
+        else [storage.argv, storage.why] = [undefined, `the copy failed here: ${r.stderr.trim().split('\n').pop() || `exit ${r.status}`}`];
+      }
     }
+    storage.clean();
     const phases = await inProcessPhases(repo, ref, join(dir, 'phases'), iterations);
-    const st = { podrun: stats(samples.podrun), skopeo: stats(samples.skopeo), again: stats(samples.again), download: stats(phases.download), unpack: stats(phases.unpack) };
+    const st = { podrun: stats(samples.podrun), skopeo: stats(samples.skopeo), storage: storage.argv ? stats(samples.storage) : undefined, again: stats(samples.again), download: stats(phases.download), unpack: stats(phases.unpack) };
     const mb = (size / 1e6).toFixed(1);
     const labels = [
       ['podrun image pull (empty store)', st.podrun],
       ['skopeo copy docker:// dir:', st.skopeo],
+      ...(st.storage ? [['skopeo copy to containers-storage', st.storage]] : []),
       ['podrun image pull (image present)', st.again],
       ['  in-process: download phase', st.download],
       ['  in-process: store import (unpack)', st.unpack],
@@ -66,12 +77,17 @@ export async function benchPull({ run, log, stats, fmt, which, tmp, podrunArgv, 
       log(`  ${label.padEnd(34)} median ${fmt(s.median).padStart(7)} ms   p90 ${fmt(s.p90).padStart(7)} ms   min ${fmt(s.min).padStart(7)} ms   (n=${s.n}, interleaved)`);
     }
     const ratio = st.podrun.median / st.skopeo.median;
-    log(`  pull / skopeo copy = ${fmt(ratio, 2)}x (median, ${mb} MB in ${LAYER_MB.length + 1} layers), target <= 1x: ${ratio <= 1 ? 'PASS' : 'MISS'}`);
+    log(`  pull / skopeo copy dir: = ${fmt(ratio, 2)}x (median, ${mb} MB in ${LAYER_MB.length + 1} layers), target <= 1x: ${ratio <= 1 ? 'PASS' : 'MISS'}`);
+    const storageRatio = st.storage && st.podrun.median / st.storage.median;
+    if (storageRatio) log(`  pull / skopeo copy containers-storage: = ${fmt(storageRatio, 2)}x (median, both unpack), target <= 1x: ${storageRatio <= 1 ? 'PASS' : 'MISS'}`);
+    else log(`  skopeo copy containers-storage: skipped, ${storage.why}`);
     return {
       ratio,
+      ...(storageRatio ? { storageRatio } : {}),
       rows: [
         { what: `\`podrun image pull\` from a loopback registry, ${mb} MB in ${LAYER_MB.length + 1} layers, empty store (download, verify, unpack)`, st: st.podrun },
         { what: '`skopeo copy docker:// dir:` of the same image (download, verify)', st: st.skopeo },
+        ...(st.storage ? [{ what: '`skopeo copy docker:// containers-storage:` of the same image, private overlay store (download, verify, unpack)', st: st.storage, verdict: [`<= skopeo to containers-storage: ${fmt(storageRatio, 2)}x`, storageRatio <= 1 ? 'PASS' : 'MISS'] }] : []),
         { what: '`podrun image pull` of the same image, already in the store (manifest only)', st: st.again },
         { what: '. in-process, its download phase (manifest, blobs verified while streaming to disk)', st: st.download },
         { what: '. in-process, the store\'s import of the downloaded layout (unpacking)', st: st.unpack },
@@ -81,6 +97,22 @@ export async function benchPull({ run, log, stats, fmt, which, tmp, podrunArgv, 
     registry.kill('SIGKILL');
     await new Promise((r) => (registry.exitCode !== null || registry.signalCode !== null ? r() : registry.once('exit', r)));
   }
+}
+
+/**
+ * A private containers-storage for skopeo: graph root and run root under `dir`, named by a
+ * storage.conf of its own (CONTAINERS_STORAGE_CONF). Run in a private mount namespace
+ * (`unshare -m`): the overlay driver bind-mounts its directory onto itself, and that mount
+ * then ends with the copy instead of staying on the machine. `argv` is unset, and `why`
+ * says why, when that cannot work here.
+ */
+function containersStorage(dir) {
+  const root = join(dir, 'containers-storage');
+  const clean = () => rmSync(root, { recursive: true, force: true });
+  if (!existsSync('/usr/bin/unshare')) return { clean, why: 'unshare (util-linux) is not installed' };
+  const conf = join(dir, 'storage.conf');
+  writeFileSync(conf, `[storage]\ndriver = "overlay"\ngraphroot = "${join(root, 'graph')}"\nrunroot = "${join(root, 'run')}"\n`);
+  return { clean, argv: ['env', `CONTAINERS_STORAGE_CONF=${conf}`, 'unshare', '-m', '--propagation', 'private'] };
 }
 
 /** The pull's phases timed apart, in this process, each into an empty store. */

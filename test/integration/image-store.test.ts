@@ -189,9 +189,18 @@ describe.skipIf(!canRun)('image store', () => {
     const liveName = `pull.${process.pid}.${stat(process.pid)}.def`;
     mkdirSync(join(store, 'tmp', deadName, 'blobs'), { recursive: true });
     mkdirSync(join(store, 'tmp', liveName));
+    // A layer the dead importer had moved in for an image it never listed.
+    const orphan = join(store, 'layers', 'e'.repeat(64));
+    mkdirSync(join(orphan, 'diff'), { recursive: true });
+    writeFileSync(join(orphan, 'meta.json'), '{"size":0}\n');
     await ok(root, ['images']);
     expect(readdirSync(join(store, 'tmp')).sort()).toEqual([liveName]);
+    // Collected once no live temp directory can be counting on it.
+    expect(existsSync(orphan)).toBe(true);
     rmSync(join(store, 'tmp', liveName), { recursive: true });
+    await ok(root, ['images']);
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(join(store, 'gc-pending'))).toBe(false);
   });
 
   it('leaves only a temp directory after kill -9 of an import midway; the next command reclaims it', async () => {

@@ -74,7 +74,9 @@ export class ImageStore {
     const abs = resolve(root);
     for (const d of ['', 'blobs/sha256', 'layers', 'l', 'tmp', 'locks', 'holds']) mkdirSync(join(abs, d), { recursive: true, mode: 0o700 });
     // What a killed import or pull left (its owner is dead: no one else can be using it).
-    reclaimTempDirs(join(abs, 'tmp'));
+    // One killed during its import may have moved layers in for an image it never listed:
+    // the GC below removes those.
+    if (reclaimTempDirs(join(abs, 'tmp')).reclaimed) writeFileSync(join(abs, 'gc-pending'), '');
     const store = new ImageStore(abs);
     store.gcIfPending();
     return store;
@@ -353,7 +355,7 @@ export class ImageStore {
     const fd = tryLock(this.lockFile('store'), 'exclusive');
     if (fd === undefined) return false;
     try {
-      if (reclaimTempDirs(this.tmpRoot).length) return false;
+      if (reclaimTempDirs(this.tmpRoot).live.length) return false;
       const db = this.readDb();
       const holds = this.liveHolds();
       const blobs = new Set<string>();

@@ -26,12 +26,16 @@ export function ownerAlive(name: string): boolean {
   return Number.isSafeInteger(pid) && pid > 0 && isSameLiveProcess(pid, start);
 }
 
-/** Removes the directories of dead owners; returns the names of the live ones. */
-export function reclaimTempDirs(tmpRoot: string): string[] {
+/** Removes the directories of dead owners; returns the names of the live ones and how many went. */
+export function reclaimTempDirs(tmpRoot: string): { live: string[]; reclaimed: number } {
   const live: string[] = [];
+  let reclaimed = 0;
   for (const name of readdirSync(tmpRoot)) {
     if (ownerAlive(name)) live.push(name);
-    else rmSync(join(tmpRoot, name), { recursive: true, force: true });
+    else {
+      rmSync(join(tmpRoot, name), { recursive: true, force: true });
+      reclaimed++;
+    }
   }
-  return live;
+  return { live, reclaimed };
 }
