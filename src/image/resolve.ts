@@ -4,6 +4,7 @@
 //   /abs/dir                that directory (realpath)
 //   /abs/file.tar[.gz]      extracted once into <cacheDir>/<sha256>/rootfs
 //
+// Named images do not come here: container-image.ts sends them to the store.
 // The cache is keyed by content, so the same tarball at two paths is extracted
 // once. A small index (<cacheDir>/index/) maps a file's identity (path, device,
 // inode, size, mtime, ctime) to its sha256, so a cache hit costs a few stats
@@ -39,7 +40,7 @@ export async function resolveImage(image: string, field: string, cacheDir: strin
   if (!path.isAbsolute(image)) {
     throw new InvalidInputError(
       field,
-      `${JSON.stringify(image)}: must be "/" or an absolute path to a root filesystem directory or tarball (named images are not supported yet)`,
+      `${JSON.stringify(image)}: must be "/" or an absolute path to a root filesystem directory or tarball (named images resolve through the store: container-image.ts)`,
     );
   }
   if (path.resolve(image) === '/') return { kind: 'host' };
