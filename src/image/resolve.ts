@@ -40,7 +40,7 @@ export async function resolveImage(image: string, field: string, cacheDir: strin
   if (!path.isAbsolute(image)) {
     throw new InvalidInputError(
       field,
-      `${JSON.stringify(image)}: must be "/" or an absolute path to a root filesystem directory or tarball (named images resolve through the store: container-image.ts)`,
+      `${JSON.stringify(image)}: must be "/" or an absolute path to a root filesystem directory or tarball`,
     );
   }
   if (path.resolve(image) === '/') return { kind: 'host' };
