@@ -23,7 +23,11 @@ mkdir -p vm/out
 rm -f vm/out/junit.xml
 err="$(mktemp)"
 trap 'rm -f "$err"' EXIT
-VM_TMPFS=/tmp VM_RW="$REPO/vm/out" VM_TIMEOUT="${VM_TIMEOUT:-540}" VM_TIMING=1 \
+# Overlayfs upperdirs (the containers', the tests' temp dirs) cannot sit on the guest's
+# root overlay, so the tests' TMPDIR gets a fresh tmpfs: /tmp, or /var/tmp when this
+# tree is under /tmp (a tmpfs there would hide it from the guest, as in a clone in /tmp).
+case "$REPO/" in /tmp/*) scratch=/var/tmp ;; *) scratch=/tmp ;; esac
+TMPDIR=$scratch VM_TMPFS=$scratch VM_RW="$REPO/vm/out" VM_TIMEOUT="${VM_TIMEOUT:-540}" VM_TIMING=1 \
 	"$HERE/run-in-vm.sh" node node_modules/vitest/vitest.mjs run --config vm/vitest.config.ts \
 	--reporter=default --reporter=junit --outputFile.junit=vm/out/junit.xml "$@" 2> "$err"
 rc=$?
