@@ -11,6 +11,12 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await runExec(fast);
     return;
   }
+  // A reader that stops early (`podrun list -o json | head -1`) closes the pipe: end quietly
+  // with SIGPIPE's shell status, as a C program killed by SIGPIPE would, not with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(141);
+  });
   const [{ build }, { CommanderError }] = await Promise.all([import('./program.js'), import('commander')]);
   try {
     await build().parseAsync(argv);

@@ -21,6 +21,14 @@ describe.skipIf(!canRun)('podrun --version and info', () => {
     expect((await podrun(root, ['-V'])).stdout).toBe(pkg.version);
   });
 
+  // `true` exits long before podrun (a Node start) writes, so the write meets a closed pipe.
+  it('a reader that closes the pipe early ends it quietly with status 141, no stack trace', async () => {
+    const bin = join(REPO, 'bin', 'podrun');
+    const r = await execa('bash', ['-c', `"${bin}" --root "${root}" info -o json | true; echo "\${PIPESTATUS[0]}"`]);
+    expect(r.stdout).toBe('141');
+    expect(r.stderr).toBe('');
+  });
+
   it('info -o json reports this host as uname, /proc and the cgroup2 mount say', async () => {
     const info = JSON.parse(await ok(root, ['info', '-o', 'json']));
     expect(info.version).toBe(pkg.version);
