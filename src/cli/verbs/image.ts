@@ -3,7 +3,7 @@
 // verb is one entry (`image pull` joins it from the registry client).
 import { Command, Option } from 'commander';
 import { StatePaths, resolveRoot } from '../../state/paths.js';
-import { InvalidInputError, PodrunError } from '../../util/errors.js';
+import { InvalidInputError, NotFoundError, PodrunError } from '../../util/errors.js';
 import { age, printJson, printTable } from '../output.js';
 import { report } from '../report.js';
 import { pullVerb } from './image-pull.js';
@@ -68,7 +68,6 @@ const inspectVerb: ImageSubcommand = (image, state) => {
       checkOutput(o.output);
       const store = await openStore(state(cmd));
       const { inspectView } = await import('../../image/image-views.js');
-      const { NotFoundError } = await import('../../util/errors.js');
       const rec = store.find(ref);
       if (!rec) throw new NotFoundError(`image ${JSON.stringify(ref)} not found`);
       printJson(inspectView(rec, store.config(rec).config));
